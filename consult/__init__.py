@@ -1,0 +1,139 @@
+"""consult — a platform for grassroots democracy and consultation (基层民主协商平台)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from sqlalchemy import event
+
+from consult import extensions as ext
+from consult.config import ROOT, Config, ConfigError
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
+    # SAVEPOINTs work (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+def _load_or_create_secret(instance: Path, filename: str, make: Any, production: bool) -> str:
+    """Key material lives in the instance folder (mode 0600) unless the environment gives it."""
+    path = instance / filename
+    if path.exists():
+        return path.read_text().strip()
+    if production:
+        raise ConfigError(f"{filename} is missing: run `consult init` or set it in the environment")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = str(make())
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The application factory."""
+    import secrets
+
+    from consult.crypto.fields import FieldCipher, generate_master_key
+
+    cfg = config or Config()
+    if cfg.is_production and not cfg.SECRET_KEY:
+        raise ConfigError("CONSULT_SECRET_KEY must be set when CONSULT_ENV=production")
+    instance = Path(cfg.INSTANCE_PATH)
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(instance),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(cfg.as_dict())
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _load_or_create_secret(
+            instance / "keys", "secret_key", lambda: secrets.token_urlsafe(48), False
+        )
+    if not app.config.get("FIELD_KEY"):
+        app.config["FIELD_KEY"] = _load_or_create_secret(
+            instance / "keys", "field_key", generate_master_key, cfg.is_production
+        )
+    app.extensions["consult.field_cipher"] = FieldCipher(app.config["FIELD_KEY"])
+
+    ext.db.init_app(app)
+    with app.app_context():
+        event.listen(ext.db.engine, "connect", _sqlite_pragmas)
+        event.listen(ext.db.engine, "begin", _sqlite_begin)
+    ext.migrate.init_app(
+        app, ext.db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    ext.login_manager.init_app(app)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=_select_locale)
+    ext.limiter.init_app(app)
+
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    # Import models so metadata is complete for Alembic and create_all.
+    from consult import models  # noqa: F401
+    from consult.accounts.views import bp as accounts_bp
+    from consult.api import bp as api_bp
+    from consult.cli import register_cli
+    from consult.registry.views import bp as registry_bp
+    from consult.web.errors import register_error_handlers
+    from consult.web.helpers import register_template_helpers
+    from consult.web.home import bp as home_bp
+    from consult.web.permissions import register_permission_gate
+    from consult.web.security import register_security_headers
+    from consult.web.transaction import register_unit_of_work
+
+    register_permission_gate(app)
+    register_unit_of_work(app)
+    register_security_headers(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(registry_bp)
+    ext.csrf.exempt(api_bp)  # the gate applies CSRF to cookie-authenticated API calls itself
+    app.register_blueprint(api_bp)
+    register_cli(app)
+
+    @ext.login_manager.user_loader
+    def _load_user(user_id: str) -> Any:
+        from consult.accounts.models import User
+
+        user = ext.db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    ext.login_manager.login_view = "accounts.login"

@@ -1,0 +1,1 @@
+"""Users, roles, API tokens, verification codes, and the permission policy."""

@@ -1,0 +1,57 @@
+"""Who may do what: the one place that decides. Every service and every route names a permission.
+
+Permissions are named `scope:resource:action`. Each maps to the roles that hold it inside the
+actor's community; a platform admin holds every permission everywhere. Public permissions need no
+sign-in at all.
+"""
+
+from __future__ import annotations
+
+from consult.actor import Actor, Role
+from consult.errors import NotAllowed, Unauthenticated
+
+PUBLIC = "public"
+
+_COMMITTEE = frozenset({Role.STAFF, Role.CHAIR, Role.RECORDER})
+_OVERSIGHT = frozenset({Role.SUPERVISOR})
+_MEMBERS = frozenset(Role) - {Role.ADMIN}
+
+#: permission -> roles in the community that hold it (admin holds all; PUBLIC needs nothing).
+PERMISSIONS: dict[str, frozenset[Role] | str] = {
+    "communities:community:read": PUBLIC,
+    "communities:community:create": frozenset(),  # platform admin only
+    "communities:dashboard:read": _MEMBERS,
+    "registry:residents:read": _COMMITTEE | _OVERSIGHT,
+    "registry:residents:import": frozenset({Role.STAFF}),
+    "registry:residents:export": frozenset({Role.STAFF}),
+    "registry:residents:edit": frozenset({Role.STAFF}),
+    "accounts:residents:verify": frozenset({Role.STAFF}),
+    "accounts:roles:read": _COMMITTEE | _OVERSIGHT,
+    "accounts:roles:manage": frozenset({Role.STAFF}),
+    "audit:entries:read": frozenset({Role.STAFF, Role.SUPERVISOR}),
+    "accounts:self:read": _MEMBERS,
+}
+
+
+def can(actor: Actor, permission: str, community_id: int | None = None) -> bool:
+    """True if `actor` holds `permission` in `community_id` (or the actor's own community)."""
+    holders = PERMISSIONS[permission]  # KeyError: an unnamed permission is a bug, not a denial
+    if holders == PUBLIC:
+        return True
+    if actor.is_admin:
+        return True
+    if not actor.is_authenticated:
+        return False
+    if community_id is not None and actor.community_id != community_id:
+        return False
+    assert isinstance(holders, frozenset)
+    return any(role in holders for role in actor.roles)
+
+
+def require(actor: Actor, permission: str, community_id: int | None = None) -> None:
+    """Raise Unauthenticated (401) or NotAllowed (403) unless `actor` holds `permission`."""
+    if can(actor, permission, community_id):
+        return
+    if not actor.is_authenticated and not actor.is_admin:
+        raise Unauthenticated("sign in first")
+    raise NotAllowed(f"not allowed: {permission}")

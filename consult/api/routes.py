@@ -1,0 +1,1 @@
+"""API operations (INTERFACES.md §3)."""

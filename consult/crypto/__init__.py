@@ -1,0 +1,1 @@
+"""Pure cryptography: canonical JSON, field encryption, hashing. No Flask, no database."""

@@ -1,0 +1,1 @@
+"""Communities, residents' groups, households and the resident register."""

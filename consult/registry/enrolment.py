@@ -1,0 +1,214 @@
+"""Enrolment: linking accounts to people on the register, and the actor a user is in a community.
+
+Lives in the registry layer because it needs both accounts and residents.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from consult import clock
+from consult.accounts.models import RoleAssignment, User, VerificationCode
+from consult.accounts.policy import require
+from consult.accounts.service import create_user, note_failure, recent_failures
+from consult.actor import Actor, Role
+from consult.audit.service import record
+from consult.crypto.fields import token_hash
+from consult.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
+from consult.extensions import db
+from consult.registry.models import Community, Resident
+
+# Alphabet without 0/O/1/I/L: codes are read aloud and typed by elderly residents.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def actor_for(user: User, community_id: int | None) -> Actor:
+    """The actor `user` is in `community_id` (default: the resident's own community)."""
+    resident = db.session.get(Resident, user.resident_id) if user.resident_id else None
+    if community_id is None:
+        if resident is not None:
+            community_id = resident.community_id
+        else:
+            community_id = db.session.execute(
+                select(RoleAssignment.community_id)
+                .where(RoleAssignment.user_id == user.id, RoleAssignment.revoked_at.is_(None))
+                .order_by(RoleAssignment.id)
+                .limit(1)
+            ).scalar_one_or_none()
+    roles: set[Role] = set()
+    if community_id is not None:
+        roles = {
+            Role(r)
+            for r in db.session.execute(
+                select(RoleAssignment.role).where(
+                    RoleAssignment.user_id == user.id,
+                    RoleAssignment.community_id == community_id,
+                    RoleAssignment.revoked_at.is_(None),
+                )
+            ).scalars()
+        }
+        if resident is not None and resident.community_id == community_id and user.is_verified:
+            roles.add(Role.RESIDENT)
+    return Actor(
+        user_id=user.id,
+        resident_id=user.resident_id,
+        community_id=community_id,
+        roles=frozenset(roles),
+        is_admin=user.is_admin,
+        label=user.email,
+    )
+
+
+def communities_of(user: User) -> list[int]:
+    """Every community where the user holds a role or is a resident."""
+    ids = set(
+        db.session.execute(
+            select(RoleAssignment.community_id).where(
+                RoleAssignment.user_id == user.id, RoleAssignment.revoked_at.is_(None)
+            )
+        ).scalars()
+    )
+    if user.resident_id:
+        resident = db.session.get(Resident, user.resident_id)
+        if resident is not None:
+            ids.add(resident.community_id)
+    return sorted(ids)
+
+
+def create_resident_account(
+    actor: Actor, community: Community, resident_id: int, email: str, password: str
+) -> User:
+    """Staff create a verified account for a resident at the desk (INTERFACES.md §3)."""
+    require(actor, "accounts:residents:verify", community.id)
+    resident = _resident_in(community, resident_id)
+    if db.session.execute(select(User.id).where(User.resident_id == resident.id)).scalar():
+        raise Conflict("this resident already has an account")
+    user = create_user(actor, email, password, display_name=resident.name)
+    _link_verified(actor, user, resident, how="staff_created")
+    return user
+
+
+def _resident_in(community: Community, resident_id: int) -> Resident:
+    resident = db.session.get(Resident, resident_id)
+    if resident is None or resident.community_id != community.id:
+        raise NotFound("no such resident in this community")
+    return resident
+
+
+def _link_verified(actor: Actor, user: User, resident: Resident, *, how: str) -> None:
+    other = db.session.execute(
+        select(User.id).where(User.resident_id == resident.id, User.id != user.id)
+    ).scalar()
+    if other is not None:
+        raise Conflict("this resident is already linked to another account")
+    user.resident_id = resident.id
+    user.is_verified = True
+    user.verified_at = clock.now()
+    user.verified_by = actor.user_id
+    user.verified_how = how
+    db.session.flush()
+    record(
+        actor,
+        "accounts:residents:verify",
+        "user",
+        user.id,
+        community_id=resident.community_id,
+        payload={"resident_id": resident.id, "how": how},
+    )
+
+
+def verify_at_desk(actor: Actor, community: Community, user_id: int, resident_id: int) -> User:
+    """Staff confirm in person that an account belongs to a resident on the register."""
+    require(actor, "accounts:residents:verify", community.id)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such account")
+    if user.is_verified:
+        raise Conflict("this account is already verified")
+    resident = _resident_in(community, resident_id)
+    _link_verified(actor, user, resident, how="desk")
+    return user
+
+
+# ---------------------------------------------------------------- verification codes
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """Shown in groups for reading aloud: ABCDE-FGHJK."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def normalise_code(typed: str) -> str:
+    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())
+
+
+def issue_verification_code(
+    actor: Actor, community: Community, resident_id: int, valid_days: int = 14
+) -> tuple[VerificationCode, str]:
+    """A new one-time code for a resident, to print. Returns the row and the code (shown once)."""
+    require(actor, "accounts:residents:verify", community.id)
+    resident = _resident_in(community, resident_id)
+    code = _new_code()
+    row = VerificationCode(
+        community_id=community.id,
+        resident_id=resident.id,
+        code_hash=token_hash(code),
+        created_by=actor.user_id,
+        created_at=clock.now(),
+        expires_at=clock.now() + timedelta(days=valid_days),
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(
+        actor,
+        "accounts:codes:issue",
+        "verification_code",
+        row.id,
+        community_id=community.id,
+        payload={"resident_id": resident.id, "expires_at": row.expires_at.isoformat()},
+    )
+    return row, code
+
+
+def redeem_verification_code(
+    actor: Actor, typed_code: str, *, max_failures: int = 5, window_minutes: int = 15
+) -> User:
+    """A signed-in, unverified user enters the code staff printed: single use, expires,
+    rate-limited per account. Failures are ThrottleEvents the edge commits."""
+    if actor.user_id is None:
+        raise NotAllowed("sign in first")
+    user = db.session.get(User, actor.user_id)
+    assert user is not None
+    if user.is_verified:
+        raise Conflict("this account is already verified")
+    key = str(user.id)
+    if recent_failures("verify", key, timedelta(minutes=window_minutes)) >= max_failures:
+        raise TooMany("too many wrong codes; wait 15 minutes and try again")
+    code = normalise_code(typed_code)
+    row = db.session.execute(
+        select(VerificationCode).where(VerificationCode.code_hash == token_hash(code))
+    ).scalar_one_or_none()
+    problem = None
+    if row is None:
+        problem = "this code is not valid"
+    elif row.used_at is not None:
+        problem = "this code has already been used"
+    elif row.expires_at <= clock.now():
+        problem = "this code has expired; ask the committee for a new one"
+    if problem is not None or row is None:
+        note_failure("verify", key)
+        raise Invalid(problem or "this code is not valid", details={"code": problem})
+    resident = db.session.get(Resident, row.resident_id)
+    assert resident is not None
+    row.used_at = clock.now()
+    row.used_by = user.id
+    _link_verified(actor, user, resident, how="code")
+    return user

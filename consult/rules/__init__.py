@@ -1,0 +1,1 @@
+"""The statute engine: pure functions over plain values. Standard library only."""

@@ -1,0 +1,1 @@
+"""The edge's shared parts: current actor, one transaction per request, error mapping, headers."""

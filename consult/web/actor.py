@@ -1,0 +1,36 @@
+"""Build the Actor for this request from the session user or a bearer token."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_login import current_user
+
+from consult.accounts.models import User
+from consult.accounts.service import user_for_token
+from consult.actor import Actor
+from consult.registry.enrolment import actor_for
+from consult.registry.models import Community
+
+
+def request_user() -> User | None:
+    """The signed-in user: a bearer token wins over the browser session."""
+    if "api_user" in g:
+        return g.api_user  # type: ignore[no-any-return]
+    if current_user and current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def load_token_user(authorization: str | None) -> None:
+    """Called for /api requests: resolve `Authorization: Bearer ...` once."""
+    if authorization and authorization.lower().startswith("bearer "):
+        g.api_user = user_for_token(authorization[7:].strip())
+        g.api_token_given = True
+
+
+def current_actor(community: Community | None = None) -> Actor:
+    """The actor in `community` (or in the user's own community when none is given)."""
+    user = request_user()
+    if user is None:
+        return Actor.anonymous()
+    return actor_for(user, community.id if community is not None else None)

@@ -1,0 +1,82 @@
+"""Every route names its permission; one gate checks it before the view runs.
+
+A view without a permission is refused (a bug, caught by the access-matrix test). The community
+named by the URL's `code` is loaded here, so each view gets `g.community` and `g.actor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from consult.accounts.policy import PUBLIC, require
+from consult.errors import NotFound, Unauthenticated
+from consult.extensions import csrf, db
+from consult.registry.models import Community
+from consult.web.actor import current_actor, load_token_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: A route open to anyone signed in, whatever their roles.
+AUTHENTICATED = "authenticated"
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def permission(name: str) -> Callable[[F], F]:
+    """Name the permission a route needs (a key of accounts.policy.PERMISSIONS, or PUBLIC)."""
+
+    def mark(view: F) -> F:
+        view.permission = name  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def route_permission(app: Flask, endpoint: str) -> str | None:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "permission", None)
+
+
+def register_permission_gate(app: Flask) -> None:
+    @app.before_request
+    def _gate() -> None:
+        endpoint = request.endpoint
+        if endpoint is None or endpoint == "static":
+            return
+        is_api = request.path.startswith("/api/")
+        if is_api:
+            load_token_user(request.headers.get("Authorization"))
+            if g.get("api_token_given") and g.get("api_user") is None:
+                raise Unauthenticated("the bearer token is unknown or revoked")
+            # Cookie-authenticated API calls must prove they come from our pages.
+            if (
+                request.method in MUTATING
+                and not g.get("api_token_given")
+                and current_user.is_authenticated
+            ):
+                csrf.protect()
+        name = route_permission(app, endpoint)
+        if name is None:
+            raise RuntimeError(f"route {endpoint!r} names no permission")
+        code = (request.view_args or {}).get("code")
+        community = None
+        if code is not None:
+            community = db.session.execute(
+                select(Community).where(Community.code == code)
+            ).scalar_one_or_none()
+            if community is None:
+                raise NotFound("no such community")
+        g.community = community
+        g.actor = current_actor(community)
+        if name == PUBLIC:
+            return
+        if name == AUTHENTICATED:
+            if not g.actor.is_authenticated:
+                raise Unauthenticated("sign in first")
+            return
+        require(g.actor, name, community.id if community is not None else None)

@@ -65,6 +65,8 @@ class Config:
 
 
 class TestConfig(Config):
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url: str | None = None, instance_path: Path | None = None) -> None:
         super().__init__()
         self.ENV = "testing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date
 
@@ -16,6 +17,12 @@ from consult.rules.idcard import make_id_number
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    """Argon2 is slow on purpose; tests hash each distinct password once."""
+    return hash_password(password)
 
 
 def make_community(
@@ -82,7 +89,7 @@ def make_user(
 ) -> User:
     user = User(
         email=email or f"user{next(_seq)}@example.org",
-        password_hash=hash_password(password),
+        password_hash=_password_hash(password),
         is_admin=is_admin,
     )
     if resident is not None:

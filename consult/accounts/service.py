@@ -104,6 +104,24 @@ def create_user(
     """Create an account. Only a platform admin (or the system) may create an admin."""
     if is_admin and not actor.is_admin:
         raise NotAllowed("only an administrator may create an administrator")
+    user = build_user(email, password, display_name=display_name, is_admin=is_admin)
+    record(
+        actor,
+        "accounts:user:create",
+        "user",
+        user.id,
+        community_id=None,
+        payload={"email": user.email, "is_admin": is_admin},
+    )
+    return user
+
+
+def build_user(
+    email: str, password: str, *, display_name: str = "", is_admin: bool = False
+) -> User:
+    """Validate, add and flush a new account WITHOUT an audit entry: for use cases (such as
+    staff creating a resident's account) that record the whole change as one entry.
+    The caller checks permissions."""
     email = normalise_email(email)
     _check_password_rules(password)
     if db.session.execute(select(User.id).where(User.email == email)).scalar_one_or_none():
@@ -118,14 +136,6 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    record(
-        actor,
-        "accounts:user:create",
-        "user",
-        user.id,
-        community_id=None,
-        payload={"email": email, "is_admin": is_admin},
-    )
     return user
 
 

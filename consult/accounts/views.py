@@ -16,6 +16,7 @@ from consult.actor import GRANTABLE_ROLES
 from consult.errors import Conflict, DomainError, Invalid, TooMany
 from consult.extensions import db, limiter
 from consult.registry.enrolment import redeem_verification_code
+from consult.web.labels import role_label
 from consult.web.permissions import AUTHENTICATED, permission
 
 bp = Blueprint("accounts", __name__)
@@ -151,23 +152,39 @@ def _code_message(message: str) -> str:
 def roles(code: str) -> Any:
     form = GrantRoleForm()
     form.role.choices = [(r.value, _role_label(r.value)) for r in GRANTABLE_ROLES]
+    status = 200
     if request.method == "POST" and form.validate_on_submit():
         try:
             service.grant_role(g.actor, g.community.id, form.email.data or "", form.role.data or "")
         except (Invalid, Conflict) as exc:
             db.session.rollback()
-            form.email.errors = [exc.message]
+            form.email.errors = [_grant_message(exc.message)]
+            status = 422
         else:
             flash(_("Role granted."), "success")
             return redirect(url_for("accounts.roles", code=code))
+    elif request.method == "POST":
+        status = 422
     holders = service.role_holders(g.actor, g.community.id)
     return render_template(
         "accounts/roles.html",
         form=form,
         holders=holders,
-        revoke_form=EmptyForm(),
+        revoke_form=EmptyForm(formdata=None),
         role_label=_role_label,
-    )
+    ), status
+
+
+def _grant_message(message: str) -> str:
+    messages = {
+        "no account with this e-mail": _(
+            "There is no account with this e-mail. The person must sign up first."
+        ),
+        "not an e-mail address": _("This is not an e-mail address."),
+        "this person already holds this role": _("This person already holds this role."),
+        "unknown role": _("Choose one of the roles in the list."),
+    }
+    return messages.get(message, message)
 
 
 @bp.route("/c/<code>/roles/<int:assignment_id>/revoke", methods=["POST"])
@@ -175,19 +192,23 @@ def roles(code: str) -> Any:
 def revoke(code: str, assignment_id: int) -> Any:
     form = EmptyForm()
     if form.validate_on_submit():
-        service.revoke_role(g.actor, g.community.id, assignment_id)
-        flash(_("Role ended."), "success")
+        try:
+            service.revoke_role(g.actor, g.community.id, assignment_id)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(_revoke_message(exc.message), "error")
+        else:
+            flash(_("Role ended."), "success")
     return redirect(url_for("accounts.roles", code=code))
 
 
-def _role_label(role: str) -> str:
-    labels = {
-        "staff": _("Committee staff"),
-        "chair": _("Chair"),
-        "recorder": _("Recorder"),
-        "supervisor": _("Supervisory committee member"),
-        "representative": _("Representative"),
-        "resident": _("Resident"),
-        "admin": _("Administrator"),
+def _revoke_message(message: str) -> str:
+    messages = {
+        "this role has already ended": _("This role has already ended."),
+        "you cannot remove your own staff role": _("You cannot remove your own staff role."),
     }
-    return labels.get(role, role)
+    return messages.get(message, message)
+
+
+def _role_label(role: str) -> str:
+    return role_label(role)

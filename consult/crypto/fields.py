@@ -55,7 +55,12 @@ class FieldCipher:
     def decrypt(self, token: str, field: str) -> str:
         if not token.startswith(_PREFIX):
             raise FieldKeyError("unknown ciphertext version")
-        raw = base64.urlsafe_b64decode(token[len(_PREFIX) :].encode("ascii"))
+        try:
+            raw = base64.urlsafe_b64decode(token[len(_PREFIX) :].encode("ascii"))
+        except (ValueError, UnicodeEncodeError) as exc:  # binascii.Error is a ValueError
+            raise FieldKeyError("ciphertext is not base64") from exc
+        if len(raw) < 12 + 16:  # nonce + GCM tag
+            raise FieldKeyError("ciphertext is truncated")
         try:
             pt = self._aead.decrypt(raw[:12], raw[12:], field.encode("ascii"))
         except InvalidTag as exc:
@@ -69,12 +74,15 @@ class FieldCipher:
 
 
 def mask(value: str | None, keep_start: int = 3, keep_end: int = 4) -> str:
-    """Shown instead of the value: 110105********1234. Short values are masked entirely."""
+    """Shown instead of the value: mask(v, 6, 4) gives 110105********1234 for an ID number.
+    Short values are masked entirely."""
     if not value:
         return ""
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    hidden = len(value) - keep_start - keep_end
+    # Not value[-keep_end:]: with keep_end == 0 that slice is the whole value.
+    return value[:keep_start] + "*" * hidden + value[keep_start + hidden :]
 
 
 def token_hash(token: str) -> str:

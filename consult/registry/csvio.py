@@ -67,6 +67,7 @@ def _parse_date(value: str, field: str, today: date) -> tuple[date | None, str |
 
 def parse_residents(text: str, today: date) -> tuple[list[ResidentRow], list[LineError]]:
     """Every row, or every error. Line numbers count the header as line 1."""
+    text = text.removeprefix("\ufeff")  # a BOM left in by the caller, or written twice
     if not text.strip():
         return [], [LineError(1, "the file is empty")]
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -81,7 +82,7 @@ def parse_residents(text: str, today: date) -> tuple[list[ResidentRow], list[Lin
     if missing:
         problems.append("missing column(s): " + ", ".join(missing))
     if unknown:
-        problems.append("unknown column(s): " + ", ".join(unknown))
+        problems.append("unknown column(s): " + ", ".join(c or "(no name)" for c in unknown))
     if duplicated:
         problems.append("repeated column(s): " + ", ".join(duplicated))
     if problems:
@@ -91,8 +92,10 @@ def parse_residents(text: str, today: date) -> tuple[list[ResidentRow], list[Lin
     rows: list[ResidentRow] = []
     errors: list[LineError] = []
     try:
+        end_of_previous = reader.line_num
         for record in reader:
-            line = reader.line_num
+            # A quoted field may hold line breaks: report the line where the record starts.
+            line, end_of_previous = end_of_previous + 1, reader.line_num
             if not any(cell.strip() for cell in record):
                 continue  # blank lines are not residents
             row, error = _parse_row(record, index, len(header), line, today)
@@ -119,6 +122,10 @@ def _parse_row(
 
     reasons: list[str] = []
     household, name, group = cell("household"), cell("name"), cell("group")
+    for label, text in (("household", household), ("name", name), ("group", group)):
+        if any(ch < " " or ch == "\x7f" for ch in text):
+            # Line breaks, tabs and NUL (which PostgreSQL refuses) have no place in a name.
+            reasons.append(f"{label} contains a line break or another control character")
     if not household:
         reasons.append("household is empty")
     elif len(household) > 60:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from consult import clock
 from consult.accounts.models import RoleAssignment, User, VerificationCode
 from consult.accounts.policy import require
-from consult.accounts.service import create_user, note_failure, recent_failures
+from consult.accounts.service import build_user, note_failure, recent_failures
 from consult.actor import Actor, Role
 from consult.audit.service import record
 from consult.crypto.fields import token_hash
@@ -87,8 +87,9 @@ def create_resident_account(
     resident = _resident_in(community, resident_id)
     if db.session.execute(select(User.id).where(User.resident_id == resident.id)).scalar():
         raise Conflict("this resident already has an account")
-    user = create_user(actor, email, password, display_name=resident.name)
-    _link_verified(actor, user, resident, how="staff_created")
+    # One use case, one audit entry (the verification names the new account's e-mail).
+    user = build_user(email, password, display_name=resident.name)
+    _link_verified(actor, user, resident, how="staff_created", extra={"email": user.email})
     return user
 
 
@@ -99,7 +100,14 @@ def _resident_in(community: Community, resident_id: int) -> Resident:
     return resident
 
 
-def _link_verified(actor: Actor, user: User, resident: Resident, *, how: str) -> None:
+def _link_verified(
+    actor: Actor,
+    user: User,
+    resident: Resident,
+    *,
+    how: str,
+    extra: dict[str, object] | None = None,
+) -> None:
     other = db.session.execute(
         select(User.id).where(User.resident_id == resident.id, User.id != user.id)
     ).scalar()
@@ -117,7 +125,7 @@ def _link_verified(actor: Actor, user: User, resident: Resident, *, how: str) ->
         "user",
         user.id,
         community_id=resident.community_id,
-        payload={"resident_id": resident.id, "how": how},
+        payload={"resident_id": resident.id, "how": how, **(extra or {})},
     )
 
 

@@ -24,7 +24,14 @@ def parse_id_number(value: str) -> tuple[date, str]:
     Raises IdNumberError with a reason a clerk understands.
     """
     v = value.strip().upper()
-    if len(v) != 18 or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+    # isascii(): str.isdigit() also accepts "²" and full-width "１", which int() refuses or
+    # which would store the same number under a second spelling.
+    if (
+        len(v) != 18
+        or not v.isascii()
+        or not v[:17].isdigit()
+        or not (v[17].isdigit() or v[17] == "X")
+    ):
         raise IdNumberError("an ID number has 17 digits and a final digit or X")
     if check_digit(v[:17]) != v[17]:
         raise IdNumberError("the ID number's check digit is wrong (a digit may be mistyped)")

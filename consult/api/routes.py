@@ -1,1 +1,8 @@
-"""API operations (INTERFACES.md §3)."""
+"""API operations (INTERFACES.md §3): one module per resource, all attached to the api blueprint.
+
+Every route names its permission (consult.web.permissions) and is described in spec.py.
+"""
+
+from consult.api import auth, communities, openapi, residents, roles
+
+__all__ = ["auth", "communities", "openapi", "residents", "roles"]

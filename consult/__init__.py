@@ -45,17 +45,29 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def _load_or_create_secret(instance: Path, filename: str, make: Any, production: bool) -> str:
-    """Key material lives in the instance folder (mode 0600) unless the environment gives it."""
-    path = instance / filename
-    if path.exists():
-        return path.read_text().strip()
-    if production:
-        raise ConfigError(f"{filename} is missing: run `consult init` or set it in the environment")
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _load_or_create_secret(folder: Path, filename: str, make: Any) -> str:
+    """Key material lives in the instance folder (mode 0600) unless the environment gives it.
+
+    Created atomically (O_EXCL), so several workers starting at once agree on one key.
+    """
+    import os
+
+    path = folder / filename
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it this very moment
+            value = path.read_text().strip()
+            if value:
+                return value
+            import time
+
+            time.sleep(0.02)
+        raise ConfigError(f"{path} is empty") from None
     value = str(make())
-    path.write_text(value)
-    path.chmod(0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
     return value
 
 
@@ -79,11 +91,12 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_mapping(cfg.as_dict())
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _load_or_create_secret(
-            instance / "keys", "secret_key", lambda: secrets.token_urlsafe(48), False
+            instance / "keys", "secret_key", lambda: secrets.token_urlsafe(48)
         )
     if not app.config.get("FIELD_KEY"):
+        # Losing this key loses every encrypted ID number: back up instance/keys/ (docs).
         app.config["FIELD_KEY"] = _load_or_create_secret(
-            instance / "keys", "field_key", generate_master_key, cfg.is_production
+            instance / "keys", "field_key", generate_master_key
         )
     app.extensions["consult.field_cipher"] = FieldCipher(app.config["FIELD_KEY"])
 

@@ -66,6 +66,8 @@ def register_permission_gate(app: Flask) -> None:
         code = (request.view_args or {}).get("code")
         community = None
         if code is not None:
+            if "\x00" in code:  # PostgreSQL refuses NUL in text: no community has it
+                raise NotFound("no such community")
             community = db.session.execute(
                 select(Community).where(Community.code == code)
             ).scalar_one_or_none()

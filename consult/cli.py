@@ -77,13 +77,20 @@ def demo_command(as_json: bool) -> None:
     from consult.demo import load_demo
 
     with command_transaction():
-        logins = load_demo()
+        demo = load_demo()
     if as_json:
-        click.echo(json.dumps(logins, ensure_ascii=False))
+        click.echo(json.dumps(demo, ensure_ascii=False))
         return
-    click.echo(f"Demo community: {logins['community']['name']} ({logins['community']['code']})")
-    for login in logins["logins"]:
-        click.echo(f"  {login['role']:<15} {login['email']:<32} {login['password']}")
+    for c in demo["communities"]:
+        click.echo(
+            f"Demo community {c['name']} ({c['code']}): {c['residents']} residents "
+            f"in {c['households']} households, {c['groups']} groups"
+        )
+    click.echo(f"Logins (password for all: {demo['password']}):")
+    for login in demo["logins"]:
+        where = login.get("community") or "platform"
+        roles = "+".join(login.get("roles") or [login["role"]])
+        click.echo(f"  {roles:<16} {where:<9} {login['email']:<26} {login['password']}")
 
 
 @click.group("admin")
@@ -195,4 +202,10 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="consult")
+    from consult.config import ConfigError
+
+    try:
+        cli(prog_name="consult")
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

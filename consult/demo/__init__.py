@@ -1,9 +1,7 @@
-"""The demo community (`consult demo`)."""
+"""The demo community (`consult demo`): 和平里社区 with ~800 residents, and 石桥村 beside it."""
 
 from __future__ import annotations
 
-from typing import Any
+from consult.demo.loader import DEMO_PASSWORD, load_demo
 
-
-def load_demo() -> dict[str, Any]:
-    raise NotImplementedError("the demo is being built")
+__all__ = ["DEMO_PASSWORD", "load_demo"]

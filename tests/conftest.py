@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.orm import Session
@@ -110,6 +110,14 @@ class _BoundSession(Session):
         super().__init__(**options)
 
 
+def _forget_request_globals(sender: Any, **extra: Any) -> None:
+    """The test's app context outlives each request, so `g` would carry one request's state
+    (Flask-Babel's locale, Flask-Login's user, the actor) into the next, even across clients.
+    Empty it when a request starts, as the fresh app context of a real request would be."""
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
     """Everything a test does happens inside one outer transaction, rolled back at the end.
@@ -126,9 +134,11 @@ def db_session(app: Flask) -> Iterator[Any]:
                 "class_": _BoundSession,
             }
         )
+        request_started.connect(_forget_request_globals, app)
         try:
             yield db.session
         finally:
+            request_started.disconnect(_forget_request_globals, app)
             db.session.remove()
             db.session = original  # type: ignore[method-assign]
             outer.rollback()
@@ -189,7 +199,9 @@ def world(db_session: Any) -> World:
         "admin": make_user("admin@example.org", is_admin=True),
         "other_resident": make_user("other@example.org", resident=residents["other_resident"]),
     }
-    db_session.flush()
+    # Committed (to a savepoint of the test's transaction), so that a request that fails and
+    # rolls back does not take the world with it.
+    db_session.commit()
     return World(community, other, users, residents)
 
 

@@ -17,13 +17,7 @@ from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.integration.api_support import bearer, error_of, headers_for, token_for
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def committed_world(world: Any, db_session: Any) -> Any:
-    db_session.commit()
-    return world
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("world")]
 
 
 def _sign_in(client: Any, email: str, password: str = PASSWORD) -> Any:

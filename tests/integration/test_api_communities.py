@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.integration.api_support import error_of, headers_for
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("world")]
 
 NEW = {"code": "dongcheng-01", "name": "东城社区", "kind": "urban"}
-
-
-@pytest.fixture(autouse=True)
-def committed_world(world: Any, db_session: Any) -> Any:
-    db_session.commit()
-    return world
 
 
 def test_an_admin_creates_a_community_that_anyone_can_read(client, world):

@@ -8,15 +8,9 @@ import pytest
 
 from tests.integration.api_support import error_of, headers_for
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("world")]
 
 ROLES = "/api/v1/communities/heping/roles"
-
-
-@pytest.fixture(autouse=True)
-def committed_world(world: Any, db_session: Any) -> Any:
-    db_session.commit()
-    return world
 
 
 @pytest.fixture

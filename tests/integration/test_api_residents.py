@@ -15,7 +15,7 @@ from consult.rules.idcard import make_id_number
 from tests.factories import make_resident
 from tests.integration.api_support import bearer, csv_body, error_of, headers_for, token_for
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("world")]
 
 BASE = "/api/v1/communities/heping"
 FIFTY_MB = 50 * 1024 * 1024
@@ -29,12 +29,6 @@ def big_body() -> bytes:
         line = b"H9," + "张".encode() * 20 + b",1960-01-01,M,G1,,\n"
         _BIG_BODY.append(csv_body() + line * (FIFTY_MB // len(line) + 1))
     return _BIG_BODY[0]
-
-
-@pytest.fixture(autouse=True)
-def committed_world(world: Any, db_session: Any) -> Any:
-    db_session.commit()
-    return world
 
 
 @pytest.fixture

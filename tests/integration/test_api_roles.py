@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.integration.api_support import error_of, headers_for
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("world")]
 
 BASE = "/api/v1/communities/heping/roles"
-
-
-@pytest.fixture(autouse=True)
-def committed_world(world: Any, db_session: Any) -> Any:
-    db_session.commit()
-    return world
 
 
 def test_staff_grant_list_and_end_a_role(client, world):

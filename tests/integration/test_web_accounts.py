@@ -17,11 +17,9 @@ from consult.accounts.models import RoleAssignment, User
 from consult.audit.models import AuditEntry
 from consult.extensions import db
 from tests.conftest import World, csrf_token
-from tests.integration.test_web_register import fresh_globals_per_request, text_of
+from tests.integration.test_web_register import text_of
 
 pytestmark = pytest.mark.integration
-
-__all__ = ["fresh_globals_per_request"]  # the autouse fixture, shared with the register tests
 
 CODE = re.compile(r'<dd class="code" lang="en">([2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5})</dd>')
 

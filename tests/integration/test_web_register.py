@@ -7,12 +7,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from flask import g, request_started  # noqa: TID251 - tests stand in for the edge here
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -57,21 +55,6 @@ def resident_id(name: str) -> int:
 def post_form(client: FlaskClient, page_url: str, url: str, **data: str) -> Any:
     token = csrf_token(text_of(client.get(page_url)))
     return client.post(url, data={"csrf_token": token, **data})
-
-
-@pytest.fixture(autouse=True)
-def fresh_globals_per_request(app: Any) -> Iterator[None]:
-    """The test's app context outlives each request, so `g` would carry one request's state
-    (Flask-Babel's locale, Flask-Login's user, the actor) into the next, even across clients.
-    Empty it when a request starts, as the fresh app context of a real request would be."""
-
-    def forget(sender: Any, **extra: Any) -> None:
-        for name in list(vars(g)):
-            delattr(g, name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ def _code_message(message: str) -> str:
 
 
 @bp.route("/c/<code>/roles", methods=["GET", "POST"])
-@permission("accounts:roles:read")
+@permission("accounts:roles:read", POST="accounts:roles:manage")
 def roles(code: str) -> Any:
     form = GrantRoleForm()
     form.role.choices = [(r.value, _role_label(r.value)) for r in GRANTABLE_ROLES]

@@ -39,7 +39,7 @@ def document(app: Flask) -> dict[str, Any]:
     for (path, method), endpoint in api_routes(app).items():
         op = paths.get(path, {}).get(method)
         if op is not None:
-            op["x-permission"] = route_permission(app, endpoint)
+            op["x-permission"] = route_permission(app, endpoint, method)
     return {
         "openapi": "3.1.0",
         "info": spec.INFO,

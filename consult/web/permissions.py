@@ -27,18 +27,28 @@ AUTHENTICATED = "authenticated"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def permission(name: str) -> Callable[[F], F]:
-    """Name the permission a route needs (a key of accounts.policy.PERMISSIONS, or PUBLIC)."""
+def permission(name: str, **by_method: str) -> Callable[[F], F]:
+    """Name the permission a route needs (a key of accounts.policy.PERMISSIONS, PUBLIC or
+    AUTHENTICATED). A route that does something else on another method names that method's
+    permission too: `@permission("accounts:roles:read", POST="accounts:roles:manage")`."""
 
     def mark(view: F) -> F:
         view.permission = name  # type: ignore[attr-defined]
+        others = {method.upper(): other for method, other in by_method.items()}
+        view.permission_by_method = others  # type: ignore[attr-defined]
         return view
 
     return mark
 
 
-def route_permission(app: Flask, endpoint: str) -> str | None:
+def route_permission(app: Flask, endpoint: str, method: str | None = None) -> str | None:
+    """The permission `endpoint` needs (on `method`, when given)."""
     view = app.view_functions.get(endpoint)
+    if method is not None:
+        method = "GET" if method.upper() == "HEAD" else method.upper()
+        by_method: dict[str, str] = getattr(view, "permission_by_method", {})
+        if method in by_method:
+            return by_method[method]
     return getattr(view, "permission", None)
 
 
@@ -60,7 +70,7 @@ def register_permission_gate(app: Flask) -> None:
                 and current_user.is_authenticated
             ):
                 csrf.protect()
-        name = route_permission(app, endpoint)
+        name = route_permission(app, endpoint, request.method)
         if name is None:
             raise RuntimeError(f"route {endpoint!r} names no permission")
         code = (request.view_args or {}).get("code")

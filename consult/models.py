@@ -2,6 +2,15 @@
 
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
+from consult.meetings.models import (
+    AgendaItem,
+    Attendance,
+    AttendanceVersion,
+    Body,
+    Invitation,
+    Meeting,
+    Membership,
+)
 from consult.registry.models import (
     Community,
     Household,
@@ -13,11 +22,18 @@ from consult.registry.models import (
 )
 
 __all__ = [
+    "AgendaItem",
     "ApiToken",
+    "Attendance",
+    "AttendanceVersion",
     "AuditEntry",
+    "Body",
     "Community",
     "Household",
     "ImportBatch",
+    "Invitation",
+    "Meeting",
+    "Membership",
     "PoliticalRightsRecord",
     "Resident",
     "ResidentGroup",

@@ -1,0 +1,1 @@
+"""Meetings under the statutes: bodies, memberships, notice, agenda, attendance and quorum."""

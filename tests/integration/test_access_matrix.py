@@ -1,0 +1,486 @@
+"""The access matrix: every page of the web interface and every /api/v1 operation, for every role.
+
+MATRIX below is the independent statement of who may do what, written by hand from
+accounts/policy.py and INTERFACES.md. It is never derived from the routes' own @permission marks:
+it is what those marks are checked against. Every (rule, method) pair of the app's URL map must
+have a line here, and every line must name a rule that exists, so a route added without deciding
+who may use it fails the build (test_every_route_is_in_the_matrix).
+
+Outcomes, as the permission gate (consult/web/permissions.py) answers them:
+
+- allowed: the request got past the permission check. For a GET that is a 2xx or 3xx that is not
+  a redirect to the sign-in page; for a POST or DELETE sent with an empty body, a 400/409/415/422
+  (the form or body is wrong, but the caller was let in) counts as allowed too.
+- anonymous on a page that needs a sign-in: 302 to /login (web), 401 (API).
+- signed in without the permission: 403, also for a member of another community; the community's
+  existence is not hidden, since communities are public (GET /api/v1/communities).
+
+Each role's test signs in once, switches CSRF protection off (the forms are posted empty), goes
+through every route and collects every wrong cell into one failure message.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from consult.accounts.models import RoleAssignment, User, VerificationCode
+from consult.audit.models import AuditEntry
+from consult.extensions import db
+from consult.registry.models import Community, Resident
+from tests.conftest import ROLES, World, csrf_token, login
+from tests.integration.api_support import csv_body, headers_for
+
+pytestmark = pytest.mark.integration
+
+Who = frozenset[str]
+
+EVERYONE: Who = frozenset(ROLES)
+SIGNED_IN: Who = EVERYONE - {"anonymous"}
+#: Read the register and the role holders: staff, chair, recorder and supervisor (none of the
+#: world's people is chair or recorder), and the platform administrator.
+COMMITTEE: Who = frozenset({"staff", "supervisor", "admin"})
+#: Change the register, enrol residents, manage roles: staff (and the administrator).
+STAFF: Who = frozenset({"staff", "admin"})
+ADMIN: Who = frozenset({"admin"})
+
+API = "/api/v1"
+C = "/c/<code>"
+AC = f"{API}/communities/<code>"
+RID = "<int(max=2147483647):resident_id>"
+
+#: (rule, method) -> who is allowed. Everyone else is refused: see `expected`.
+MATRIX: dict[tuple[str, str], Who] = {
+    # ---------------------------------------------------------------- web: open to all
+    ("/", "GET"): EVERYONE,
+    ("/prefs", "POST"): EVERYONE,
+    ("/login", "GET"): EVERYONE,
+    ("/login", "POST"): EVERYONE,
+    ("/logout", "POST"): EVERYONE,
+    ("/signup", "GET"): EVERYONE,
+    ("/signup", "POST"): EVERYONE,
+    ("/static/<path:filename>", "GET"): EVERYONE,
+    # ---------------------------------------------------------------- web: any signed-in person
+    ("/verify", "GET"): SIGNED_IN,
+    ("/verify", "POST"): SIGNED_IN,
+    # ---------------------------------------------------------------- web: the register
+    (f"{C}/residents", "GET"): COMMITTEE,
+    (f"{C}/residents/<int:resident_id>", "GET"): COMMITTEE,
+    (f"{C}/residents/<int:resident_id>/political-rights", "POST"): STAFF,
+    (f"{C}/residents/<int:resident_id>/code", "POST"): STAFF,
+    (f"{C}/residents/<int:resident_id>/account", "POST"): STAFF,
+    (f"{C}/residents/<int:resident_id>/verify", "POST"): STAFF,
+    (f"{C}/residents/import", "GET"): STAFF,
+    (f"{C}/residents/import", "POST"): STAFF,
+    (f"{C}/residents/export.csv", "GET"): STAFF,
+    # ---------------------------------------------------------------- web: roles
+    (f"{C}/roles", "GET"): COMMITTEE,
+    (f"{C}/roles", "POST"): STAFF,  # granting a role: seeing the holders is not enough
+    (f"{C}/roles/<int:assignment_id>/revoke", "POST"): STAFF,
+    # ---------------------------------------------------------------- API: open to all
+    (f"{API}/openapi.json", "GET"): EVERYONE,
+    (f"{API}/auth/token", "POST"): EVERYONE,
+    (f"{API}/communities", "GET"): EVERYONE,
+    (f"{API}/communities/<code>", "GET"): EVERYONE,
+    # ---------------------------------------------------------------- API: the caller's own
+    (f"{API}/auth/token", "DELETE"): SIGNED_IN,
+    (f"{API}/auth/token/revoke", "POST"): SIGNED_IN,
+    (f"{API}/me", "GET"): SIGNED_IN,
+    (f"{API}/me/verify", "POST"): SIGNED_IN,
+    # ---------------------------------------------------------------- API: communities
+    (f"{API}/communities", "POST"): ADMIN,
+    # ---------------------------------------------------------------- API: the register
+    (f"{AC}/residents", "GET"): COMMITTEE,
+    (f"{AC}/residents/{RID}", "GET"): COMMITTEE,
+    (f"{AC}/residents/import", "POST"): STAFF,
+    (f"{AC}/residents/{RID}/account", "POST"): STAFF,
+    (f"{AC}/residents/{RID}/verification-codes", "POST"): STAFF,
+    # ---------------------------------------------------------------- API: roles
+    (f"{AC}/roles", "GET"): COMMITTEE,
+    (f"{AC}/roles", "POST"): STAFF,
+    (f"{AC}/roles/<int(max=2147483647):assignment_id>/revoke", "POST"): STAFF,
+}
+
+#: Routes that end the caller's session: visited last, so nothing after them runs signed out.
+SIGNS_OUT = frozenset({("/logout", "POST")})
+
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: A mutation sent with an empty body that answers one of these got past the permission check.
+BODY_ERRORS = frozenset({400, 409, 413, 415, 422})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+ALLOWED = "allowed"
+TO_LOGIN = "302 to /login"
+
+_PARAM = re.compile(r"<(?:[^<>:]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+
+
+def url_map_pairs(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) - IGNORED_METHODS
+    }
+
+
+def is_api(rule: str) -> bool:
+    return rule.startswith(API + "/")
+
+
+def expected(rule: str, role: str, who: Who) -> str:
+    if role in who:
+        return ALLOWED
+    if role == "anonymous":
+        return "401" if is_api(rule) else TO_LOGIN
+    return "403"
+
+
+def outcome(response: Any, method: str) -> str:
+    status = response.status_code
+    if status in REDIRECTS:
+        location = urlsplit(response.headers.get("Location", ""))
+        return TO_LOGIN if location.path == "/login" else ALLOWED
+    if 200 <= status < 300:
+        return ALLOWED
+    if method in MUTATING and status in BODY_ERRORS:
+        return ALLOWED
+    return str(status)
+
+
+def fill(rule: str, values: dict[str, str]) -> str:
+    return _PARAM.sub(lambda m: values[m.group(1)], rule)
+
+
+def url_values(world: World) -> dict[str, str]:
+    """Every URL parameter, from the world: heping's private pages, a resident of heping, the
+    representative's role in heping."""
+    assignment = db.session.execute(
+        select(RoleAssignment.id).where(
+            RoleAssignment.user_id == world.users["representative"].id,
+            RoleAssignment.community_id == world.community.id,
+        )
+    ).scalar_one()
+    return {
+        "code": world.community.code,
+        "resident_id": str(world.residents["resident"].id),
+        "assignment_id": str(assignment),
+        "filename": "css/consult.css",
+    }
+
+
+def in_order(pairs: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted(pairs, key=lambda pair: (pair in SIGNS_OUT, pair))
+
+
+@contextmanager
+def csrf_off(app: Flask) -> Iterator[None]:
+    """The matrix posts empty forms: CSRF is tested elsewhere (test_web_accounts, test_api_auth)."""
+    previous = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = previous
+
+
+# ---------------------------------------------------------------- the table matches the app
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    routes = url_map_pairs(app)
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    problems = [f"not in MATRIX: {method} {rule}" for rule, method in missing] + [
+        f"no such route: {method} {rule}" for rule, method in stale
+    ]
+    assert not problems, "Every route needs a line in MATRIX saying who may use it:\n  " + (
+        "\n  ".join(problems)
+    )
+
+
+def test_every_url_parameter_has_a_value() -> None:
+    known = {"code", "resident_id", "assignment_id", "filename"}
+    for rule, _method in MATRIX:
+        assert set(_PARAM.findall(rule)) <= known, rule
+
+
+# ---------------------------------------------------------------- the matrix
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app: Flask, world: World, role: str) -> None:
+    web = app.test_client()
+    if role != "anonymous":
+        login(web, world.users[role].email)  # the real form, before CSRF is switched off
+    api = app.test_client()  # no session cookie: the API is called with bearer tokens
+    values = url_values(world)
+    with csrf_off(app):
+        wrong = visit_every_route(app, world, role, web, api, values)
+    assert not wrong, f"{len(wrong)} wrong cell(s) for role {role!r}:\n  " + "\n  ".join(wrong)
+
+
+def visit_every_route(
+    app: Flask,
+    world: World,
+    role: str,
+    web: FlaskClient,
+    api: FlaskClient,
+    values: dict[str, str],
+) -> list[str]:
+    wrong: list[str] = []
+    for rule, method in in_order(url_map_pairs(app)):
+        if (rule, method) not in MATRIX:
+            wrong.append(f"{method} {rule}: not in MATRIX")
+            continue
+        url = fill(rule, values)
+        want = expected(rule, role, MATRIX[(rule, method)])
+        try:
+            if is_api(rule):
+                # A fresh token each time: revoking "this token" must not sign out the rest.
+                response = api.open(url, method=method, headers=headers_for(world, role))
+            else:
+                response = web.open(url, method=method, data={} if method in MUTATING else None)
+        except Exception as exc:  # a crash is a wrong cell too, reported with the rest
+            db.session.rollback()
+            wrong.append(f"{method} {url}: expected {want}, raised {exc!r}")
+            continue
+        got = outcome(response, method)
+        response.close()  # a static file is streamed from an open file
+        if got != want:
+            wrong.append(f"{method} {url}: expected {want}, got {response.status_code} ({got})")
+    return wrong
+
+
+# ---------------------------------------------------------------- named denials
+
+HEPING_PRIVATE_WEB = (
+    "/c/heping/residents",
+    "/c/heping/residents?q=张",
+    "/c/heping/residents/{rid}",
+    "/c/heping/residents/import",
+    "/c/heping/residents/export.csv",
+    "/c/heping/roles",
+)
+HEPING_PRIVATE_API = (
+    "/api/v1/communities/heping/residents",
+    "/api/v1/communities/heping/residents?q=张",
+    "/api/v1/communities/heping/residents/{rid}",
+    "/api/v1/communities/heping/roles",
+)
+
+
+def _secrets_of_heping(world: World) -> tuple[str, ...]:
+    """What only heping's committee may see: its residents' names and its role holders."""
+    return (
+        world.residents["resident"].name,
+        world.residents["representative"].name,
+        world.users["staff"].email,
+        world.users["supervisor"].email,
+    )
+
+
+def test_a_resident_of_another_community_reads_nothing_private_of_heping(
+    app: Flask, world: World
+) -> None:
+    rid = world.residents["resident"].id
+    web = app.test_client()
+    login(web, world.users["other_resident"].email)
+    api = app.test_client()
+    headers = headers_for(world, "other_resident")
+    wrong = []
+    for path in HEPING_PRIVATE_WEB:
+        url = path.format(rid=rid)
+        response = web.get(url)
+        if response.status_code != 403:
+            wrong.append(f"GET {url}: {response.status_code}")
+        leaked = [s for s in _secrets_of_heping(world) if s in response.get_data(as_text=True)]
+        if leaked:
+            wrong.append(f"GET {url} shows {leaked}")
+    for path in HEPING_PRIVATE_API:
+        url = path.format(rid=rid)
+        response = api.get(url, headers=headers)
+        if response.status_code != 403:
+            wrong.append(f"GET {url}: {response.status_code}")
+        leaked = [s for s in _secrets_of_heping(world) if s in response.get_data(as_text=True)]
+        if leaked:
+            wrong.append(f"GET {url} shows {leaked}")
+    # Their own account says nothing about heping either.
+    me = api.get("/api/v1/me", headers=headers).get_json()
+    if [c["code"] for c in me["communities"]] != ["other"]:
+        wrong.append(f"/api/v1/me lists {me['communities']}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ["staff", "supervisor"])
+def test_the_committee_of_heping_is_a_stranger_in_another_community(
+    app: Flask, world: World, role: str
+) -> None:
+    stranger = world.residents["other_resident"].id
+    web = app.test_client()
+    login(web, world.users[role].email)
+    headers = headers_for(world, role)
+    for path in HEPING_PRIVATE_WEB:
+        url = path.replace("heping", "other").format(rid=stranger)
+        assert web.get(url).status_code == 403, url
+    for path in HEPING_PRIVATE_API:
+        url = path.replace("heping", "other").format(rid=stranger)
+        response = app.test_client().get(url, headers=headers)
+        assert response.status_code == 403, url
+        assert world.residents["other_resident"].name not in response.get_data(as_text=True)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model.__name__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in (Community, Resident, RoleAssignment, VerificationCode, User, AuditEntry)
+    }
+
+
+NEW_LINE = "H900,赵新来,1980-01-01,M,G1,,"
+
+
+def _acting_as_staff_on_the_web(
+    client: FlaskClient, world: World
+) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """Each thing only staff may do, sent as a well-formed form with a valid CSRF token."""
+    rid = world.residents["resident"].id
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    base = "/c/heping"
+    staff_role = db.session.execute(
+        select(RoleAssignment.id).where(RoleAssignment.user_id == world.users["staff"].id)
+    ).scalar_one()
+    yield (
+        "import residents",
+        lambda: client.post(
+            f"{base}/residents/import",
+            data={"csrf_token": token, "file": (io.BytesIO(csv_body(NEW_LINE)), "r.csv")},
+            content_type="multipart/form-data",
+        ),
+    )
+    yield "export the register", lambda: client.get(f"{base}/residents/export.csv")
+    yield (
+        "grant a role",
+        lambda: client.post(
+            f"{base}/roles",
+            data={"csrf_token": token, "email": "resident@example.org", "role": "staff"},
+        ),
+    )
+    yield (
+        "end a role",
+        lambda: client.post(f"{base}/roles/{staff_role}/revoke", data={"csrf_token": token}),
+    )
+    yield (
+        "issue a verification code",
+        lambda: client.post(f"{base}/residents/{rid}/code", data={"csrf_token": token}),
+    )
+    yield (
+        "create a resident's account",
+        lambda: client.post(
+            f"{base}/residents/{rid}/account",
+            data={"csrf_token": token, "email": "new@example.org", "password": "long enough pw"},
+        ),
+    )
+    yield (
+        "verify an account at the desk",
+        lambda: client.post(
+            f"{base}/residents/{rid}/verify",
+            data={"csrf_token": token, "account_email": "other@example.org"},
+        ),
+    )
+    yield (
+        "record political rights",
+        lambda: client.post(
+            f"{base}/residents/{rid}/political-rights",
+            data={"csrf_token": token, "is_deprived": "1", "reason": "判决书"},
+        ),
+    )
+
+
+@pytest.mark.parametrize("role", ["resident", "representative", "supervisor", "other_resident"])
+def test_a_resident_cannot_act_as_staff_on_the_web(app: Flask, world: World, role: str) -> None:
+    client = app.test_client()
+    login(client, world.users[role].email)
+    before = _counts()
+    wrong = []
+    for action, send in _acting_as_staff_on_the_web(client, world):
+        response = send()
+        if response.status_code != 403:
+            wrong.append(f"{action}: {response.status_code}")
+        if "text/csv" in response.headers.get("Content-Type", ""):
+            wrong.append(f"{action}: answered with a CSV")
+    db.session.expire_all()
+    assert not wrong, "\n".join(wrong)
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("role", ["resident", "representative", "supervisor", "other_resident"])
+def test_a_resident_cannot_act_as_staff_through_the_api(
+    app: Flask, world: World, role: str
+) -> None:
+    client = app.test_client()
+    headers = headers_for(world, role)
+    rid = world.residents["resident"].id
+    staff_role = db.session.execute(
+        select(RoleAssignment.id).where(RoleAssignment.user_id == world.users["staff"].id)
+    ).scalar_one()
+    base = "/api/v1/communities/heping"
+    before = _counts()
+    requests: list[tuple[str, Callable[[], Any]]] = [
+        (
+            "import residents",
+            lambda: client.post(
+                f"{base}/residents/import",
+                data=csv_body(NEW_LINE),
+                headers={**headers, "Content-Type": "text/csv; charset=utf-8"},
+            ),
+        ),
+        (
+            "grant a role",
+            lambda: client.post(
+                f"{base}/roles",
+                json={"email": "resident@example.org", "role": "staff"},
+                headers=headers,
+            ),
+        ),
+        ("end a role", lambda: client.post(f"{base}/roles/{staff_role}/revoke", headers=headers)),
+        (
+            "issue a verification code",
+            lambda: client.post(f"{base}/residents/{rid}/verification-codes", headers=headers),
+        ),
+        (
+            "create a resident's account",
+            lambda: client.post(
+                f"{base}/residents/{rid}/account",
+                json={"email": "new@example.org", "password": "long enough pw"},
+                headers=headers,
+            ),
+        ),
+        (
+            "create a community",
+            lambda: client.post(
+                "/api/v1/communities",
+                json={"code": "new", "name": "新社区", "kind": "urban"},
+                headers=headers,
+            ),
+        ),
+    ]
+    wrong = []
+    for action, send in requests:
+        response = send()
+        if response.status_code != 403:
+            wrong.append(f"{action}: {response.status_code}")
+    db.session.expire_all()
+    assert not wrong, "\n".join(wrong)
+    after = _counts()
+    # Only the token this test signed in with is new.
+    assert after == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
@@ -12,6 +12,7 @@ from consult.accounts.models import RoleAssignment, User
 from consult.accounts.service import hash_password
 from consult.actor import Actor
 from consult.extensions import db
+from consult.meetings.models import Body, Meeting
 from consult.registry.models import Community, Household, Resident, ResidentGroup
 from consult.rules.idcard import make_id_number
 
@@ -102,3 +103,65 @@ def make_user(
         db.session.add(RoleAssignment(user_id=user.id, community_id=community.id, role=role))
     db.session.flush()
     return user
+
+
+def make_body(
+    community: Community,
+    kind: str = "residents_meeting",
+    *,
+    name: str | None = None,
+    mode: str | None = None,
+    members: list[Resident] | None = None,
+    group: str | None = None,
+) -> Body:
+    """A body through the service (as the system actor): the composition warnings are dropped."""
+    from consult.meetings.service import create_body
+
+    result = create_body(
+        Actor.system("tests"),
+        community,
+        kind=kind,
+        name=name or f"{kind} {next(_seq)}",
+        mode=mode,
+        members=[r.id for r in members] if members else None,
+        group=group,
+    )
+    return result.body
+
+
+def make_meeting(
+    community: Community,
+    body: Body | None = None,
+    *,
+    title: str | None = None,
+    starts_at: datetime | None = None,
+    agenda: tuple[tuple[str, str], ...] = (("年度工作报告", "ordinary"),),
+    short_notice_reason: str | None = None,
+    state: str = "draft",
+) -> Meeting:
+    """A meeting of `body` (a new residents' meeting if none), 20 days from the clock's now,
+    taken as far as `state` (draft, noticed, in_session, adjourned) with the clock moved to
+    the meeting's start for opening."""
+    from consult import clock
+    from consult.meetings import service
+
+    system = Actor.system("tests")
+    body = body or make_body(community)
+    starts = starts_at or clock.now() + timedelta(days=20)
+    meeting = service.create_meeting(
+        system,
+        community,
+        body_id=body.id,
+        title=title or f"会议{next(_seq)}",
+        starts_at=starts,
+        location="社区活动室",
+        agenda=[service.NewItem(t, d) for t, d in agenda],
+        short_notice_reason=short_notice_reason,
+    )
+    if state in ("noticed", "in_session", "adjourned"):
+        service.notice_meeting(system, meeting)
+    if state in ("in_session", "adjourned"):
+        service.open_meeting(system, meeting, at=max(clock.now(), starts - timedelta(minutes=30)))
+    if state == "adjourned":
+        service.adjourn_meeting(system, meeting, at=max(clock.now(), starts + timedelta(hours=2)))
+    return meeting

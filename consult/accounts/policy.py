@@ -15,6 +15,7 @@ PUBLIC = "public"
 _COMMITTEE = frozenset({Role.STAFF, Role.CHAIR, Role.RECORDER})
 _OVERSIGHT = frozenset({Role.SUPERVISOR})
 _MEMBERS = frozenset(Role) - {Role.ADMIN}
+_RUNNERS = frozenset({Role.STAFF, Role.CHAIR})  # who may run a meeting
 
 #: permission -> roles in the community that hold it (admin holds all; PUBLIC needs nothing).
 PERMISSIONS: dict[str, frozenset[Role] | str] = {
@@ -30,6 +31,21 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "accounts:roles:manage": frozenset({Role.STAFF}),
     "audit:entries:read": frozenset({Role.STAFF, Role.SUPERVISOR}),
     "accounts:self:read": _MEMBERS,
+    # Meetings (issue 3). Staff and the chair run meetings; the recorder may keep the sign-in
+    # desk; supervisors read everything; anyone reads what was noticed (URC25-32, VC25-26).
+    "meetings:public:read": PUBLIC,
+    "meetings:bodies:read": _COMMITTEE | _OVERSIGHT,
+    "meetings:bodies:create": frozenset({Role.STAFF}),
+    "meetings:meeting:read": _COMMITTEE | _OVERSIGHT,
+    "meetings:meeting:create": _RUNNERS,
+    "meetings:meeting:notice": _RUNNERS,
+    "meetings:meeting:open": _RUNNERS,
+    "meetings:meeting:adjourn": _RUNNERS,
+    "meetings:agenda:edit": _RUNNERS,
+    "meetings:agenda:party_review": _RUNNERS,
+    "meetings:attendance:read": _COMMITTEE | _OVERSIGHT,
+    "meetings:attendance:record": _COMMITTEE,
+    "meetings:attendance:correct": _RUNNERS,
 }
 
 

@@ -97,14 +97,14 @@ system-packages: ## install missing Debian packages (as root, or with sudo)
 
 translations: $(VENV)/.installed ## compile the message catalogues (if there are any)
 	@if [ -d $(TRANSLATIONS) ] && ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d $(TRANSLATIONS) -f; \
+		$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -f; \
 	fi
 
 messages: $(VENV)/.installed ## extract UI strings and update the catalogues (see CONTRIBUTING.md)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext \
 		--project consult --no-location -o $(TRANSLATIONS)/messages.pot .
 	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS); \
+		$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS); \
 	fi
 
 run: install ## create the database, load the demo and serve on http://127.0.0.1:5000

@@ -7,30 +7,63 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+# Our own plain words rather than WTForms' generic ones ("Field must be equal to password.").
+REQUIRED = _l("Please fill this in.")
+TOO_LONG = _l("At most %(max)d characters.")
+NOT_EMAIL = _l("This is not an e-mail address.")
+PASSWORD_LENGTH = _l("The password must have at least %(min)d characters.")
+
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254, message=TOO_LONG)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)]
+    )
 
 
 class SignUpForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(
+        _l("Your name"), validators=[DataRequired(REQUIRED), Length(max=100, message=TOO_LONG)]
+    )
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[
+            DataRequired(REQUIRED),
+            Email(NOT_EMAIL, check_deliverability=False),
+            Length(max=254, message=TOO_LONG),
+        ],
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=8, message=PASSWORD_LENGTH),
+            Length(max=200, message=TOO_LONG),
+        ],
+    )
     confirm = PasswordField(
-        _l("Repeat the password"), validators=[DataRequired(), EqualTo("password")]
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
     )
 
 
 class VerifyCodeForm(FlaskForm):
-    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=40)])
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired(REQUIRED), Length(max=40, message=TOO_LONG)],
+    )
 
 
 class GrantRoleForm(FlaskForm):
-    email = EmailField(_l("E-mail of the account"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail of the account"),
+        validators=[DataRequired(REQUIRED), Length(max=254, message=TOO_LONG)],
+    )
     role = SelectField(_l("Role"), choices=[])
 
 

@@ -16,7 +16,7 @@ from consult.actor import GRANTABLE_ROLES
 from consult.errors import Conflict, DomainError, Invalid, TooMany
 from consult.extensions import db, limiter
 from consult.registry.enrolment import redeem_verification_code
-from consult.web.labels import role_label
+from consult.web.labels import domain_message, role_label
 from consult.web.permissions import AUTHENTICATED, permission
 
 bp = Blueprint("accounts", __name__)
@@ -93,7 +93,7 @@ def signup() -> Any:
             form.email.errors = (
                 [_("An account with this e-mail already exists.")]
                 if exc.code == "conflict"
-                else [exc.message]
+                else [domain_message(exc.message)]
             )
         else:
             db.session.commit()

@@ -8,6 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from consult.accounts.forms import PASSWORD_LENGTH, REQUIRED, TOO_LONG
+
 
 class ImportForm(FlaskForm):
     file = FileField(
@@ -36,10 +38,16 @@ class IssueCodeForm(FlaskForm):
 class ResidentAccountForm(FlaskForm):
     """Staff create a verified account for a resident at the desk."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254, message=TOO_LONG)]
+    )
     password = PasswordField(
         _l("Initial password (at least 8 characters)"),
-        validators=[DataRequired(), Length(min=8, max=200)],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=8, message=PASSWORD_LENGTH),
+            Length(max=200, message=TOO_LONG),
+        ],
     )
 
 
@@ -47,5 +55,6 @@ class DeskVerifyForm(FlaskForm):
     """Staff confirm in person that an existing account belongs to this resident."""
 
     account_email = EmailField(
-        _l("E-mail of the resident's account"), validators=[DataRequired(), Length(max=254)]
+        _l("E-mail of the resident's account"),
+        validators=[DataRequired(REQUIRED), Length(max=254, message=TOO_LONG)],
     )

@@ -18,6 +18,7 @@ from consult.errors import (
     TooMany,
     Unauthenticated,
 )
+from consult.web.labels import domain_message
 
 STATUS = {
     Unauthenticated: 401,
@@ -77,8 +78,13 @@ def register_error_handlers(app: Flask) -> None:
             return json_error(status, exc.message, exc.details, exc.code)
         if status == 401:
             return redirect(url_for("accounts.login", next=request.full_path))
+        details = exc.details
+        if isinstance(details, dict):
+            details = {
+                k: domain_message(v) if isinstance(v, str) else v for k, v in details.items()
+            }
         return render_template(
-            "error.html", status=status, message=exc.message, details=exc.details
+            "error.html", status=status, message=domain_message(exc.message), details=details
         ), status
 
     @app.errorhandler(CSRFError)
@@ -102,9 +108,9 @@ def register_error_handlers(app: Flask) -> None:
                 exc.description if status != 429 else ("too many requests; wait and try again")
             )
             return json_error(status, str(message))
-        return render_template(
-            "error.html", status=status, message=exc.description, details=None
-        ), status
+        # Werkzeug's stock descriptions are English; the page's translated title says enough.
+        custom = exc.description if exc.description != type(exc).description else None
+        return render_template("error.html", status=status, message=custom, details=None), status
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from flask.sansio.app import App
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from consult.rules.eligibility import Citation
@@ -72,6 +73,50 @@ def version_source_label(source: str) -> str:
     return labels.get(source, source)
 
 
+def domain_message(message: str) -> str:
+    """A service's English error message or detail (consult/errors.py) as pages show it:
+    translated where known, unchanged otherwise. The API keeps the English (INTERFACES.md §3)."""
+    labels = {
+        # accounts
+        "not an e-mail address": _("This is not an e-mail address."),
+        "password too short": _("The password must have at least 8 characters."),
+        "an account with this e-mail already exists": _(
+            "An account with this e-mail already exists."
+        ),
+        "already registered": _("An account with this e-mail already exists."),
+        "no account with this e-mail": _("There is no account with this e-mail."),
+        "no such account": _("There is no account with this e-mail."),
+        "unknown role": _("Choose one of the roles in the list."),
+        "this person already holds this role": _("This person already holds this role."),
+        "no such role assignment": _("This role was not found."),
+        "this role has already ended": _("This role has already ended."),
+        "you cannot remove your own staff role": _("You cannot remove your own staff role."),
+        # register and enrolment
+        "no such community": _("There is no such community."),
+        "no such resident in this community": _("There is no such resident in this community."),
+        "the register already says this": _("The register already says this; nothing was changed."),
+        "the register changed while importing; try again": _(
+            "The register changed while importing. Please try again."
+        ),
+        "a reason is required": _("A reason is required."),
+        "required": _("Please fill this in."),
+        "the reason is too long": _("At most 2000 characters."),
+        "at most 2000 characters": _("At most 2000 characters."),
+        "this resident already has an account": _("This resident already has an account."),
+        "this resident is already linked to another account": _(
+            "This resident is already linked to another account."
+        ),
+        "this account is already verified": _("This account is already verified."),
+        "this code is not valid": _("This code is not valid."),
+        "this code has already been used": _("This code has already been used."),
+        "this code has expired; ask the committee for a new one": _(
+            "This code has expired. Ask the committee for a new one."
+        ),
+        "sign in first": _("Please sign in first."),
+    }
+    return labels.get(message, message)
+
+
 def citation_text(citation: Citation, locale: str) -> str:
     return citation.zh if locale.startswith("zh") else citation.en
 
@@ -83,6 +128,26 @@ def citation_text(citation: Citation, locale: str) -> str:
 # given) are kept as they were, and anything not recognised is shown unchanged.
 
 _Translate = Callable[[re.Match[str]], str]
+
+
+def _column(code: str) -> str:
+    """A CSV column as a line error names it: the code typed in the file's header, and for a
+    reader of another language its name in their words, e.g. "birth_date（出生日期）"."""
+    names = {
+        "household": _("Household"),
+        "name": _("Name"),
+        "birth_date": _("Birth date"),
+        "gender": _("Gender"),
+        "group": _("Group"),
+        "phone": _("Phone"),
+        "id_number": _("ID number"),
+        "registration": _("Registration"),
+        "registered_since": _("Registered since"),
+    }
+    if code not in names or get_locale() is None or get_locale().language == "en":
+        return code
+    return _("%(code)s (%(name)s)", code=code, name=names[code])
+
 
 _LINE_ERRORS: list[tuple[re.Pattern[str], _Translate]] = [
     (
@@ -123,29 +188,36 @@ _LINE_ERRORS: list[tuple[re.Pattern[str], _Translate]] = [
     (
         re.compile(r"(?P<f>\w+) contains a line break or another control character"),
         lambda m: _(
-            "%(column)s contains a line break or another control character.", column=m["f"]
+            "%(column)s contains a line break or another control character.", column=_column(m["f"])
         ),
     ),
-    (re.compile(r"(?P<f>\w+) is empty"), lambda m: _("%(column)s is empty.", column=m["f"])),
+    (
+        re.compile(r"(?P<f>\w+) is empty"),
+        lambda m: _("%(column)s is empty.", column=_column(m["f"])),
+    ),
     (
         re.compile(r"(?P<f>\w+) is longer than (?P<n>\d+) characters"),
-        lambda m: _("%(column)s is longer than %(n)s characters.", column=m["f"], n=m["n"]),
+        lambda m: _(
+            "%(column)s is longer than %(n)s characters.", column=_column(m["f"]), n=m["n"]
+        ),
     ),
     (
         re.compile(r"(?P<f>\w+) must be a date like 1960-05-01, not (?P<v>.*)"),
         lambda m: _(
             "%(column)s must be a date like 1960-05-01, not %(value)s.",
-            column=m["f"],
+            column=_column(m["f"]),
             value=m["v"],
         ),
     ),
     (
         re.compile(r"(?P<f>\w+) (?P<v>\S+) is in the future"),
-        lambda m: _("%(column)s %(value)s is in the future.", column=m["f"], value=m["v"]),
+        lambda m: _("%(column)s %(value)s is in the future.", column=_column(m["f"]), value=m["v"]),
     ),
     (
         re.compile(r"(?P<f>\w+) (?P<v>\S+) is too far in the past"),
-        lambda m: _("%(column)s %(value)s is too far in the past.", column=m["f"], value=m["v"]),
+        lambda m: _(
+            "%(column)s %(value)s is too far in the past.", column=_column(m["f"]), value=m["v"]
+        ),
     ),
     (
         re.compile(r"gender must be M or F, not (?P<v>.*)"),
@@ -235,5 +307,6 @@ def register_labels(app: App) -> None:
         version_source_label,
         citation_text,
         import_error_text,
+        domain_message,
     ):
         app.add_template_global(function)

@@ -1,5 +1,6 @@
 """A staff member's first five minutes, in a real browser: sign in, import a register with a bad
-line and read the error, import the fixed file, find a resident, switch to English."""
+line and read the error (in Chinese, the default language), import the fixed file, find a
+resident, switch to English."""
 
 from __future__ import annotations
 
@@ -56,14 +57,24 @@ def test_staff_imports_a_register_finds_a_resident_and_switches_to_english(
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/**")
     assert "/login" not in page.url
+    # Chinese is the default language: nobody has chosen one.
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "已登录。" in page.locator("main").inner_text()
+    assert "退出登录" in page.locator("header").inner_text()
 
     # A bad line: the whole file is refused and the line is named.
     page.goto(f"{live_server}/c/heping/residents/import")
     page.set_input_files("input[type=file]", str(_csv(tmp_path, "bad.csv", bad=True)))
     page.click("main form button[type=submit]")
     body = page.locator("main").inner_text()
-    assert "6" in body
-    assert "M or F" in body or "性别" in body
+    assert "没有导入任何内容" in body
+    assert "文件中有 1 行有误。请改正后重新导入整个文件。" in body
+    rows = page.locator("table.problems-table tbody tr")
+    assert rows.count() == 1
+    assert rows.locator("td").all_inner_texts() == [
+        "6",  # the header is line 1: 赵德明 is on line 6
+        "gender（性别）列应填 M（男）或 F（女），不能填 'X'。",
+    ]
     page.goto(f"{live_server}/c/heping/residents")
     assert "张秀英" not in page.locator("main").inner_text()
 
@@ -72,7 +83,7 @@ def test_staff_imports_a_register_finds_a_resident_and_switches_to_english(
     page.set_input_files("input[type=file]", str(_csv(tmp_path, "good.csv", bad=False)))
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
-    assert "5" in page.locator("main").inner_text()
+    assert "新增 5 人，更新 0 人，0 人没有变化" in page.locator("main").inner_text()
 
     # Find a resident by name and open the page: the ID number is masked.
     page.goto(f"{live_server}/c/heping/residents")
@@ -82,6 +93,8 @@ def test_staff_imports_a_register_finds_a_resident_and_switches_to_english(
     page.click("text=张秀英")
     detail = page.locator("main").inner_text()
     assert "张秀英" in detail
+    assert "身份证号码" in detail
+    assert "选民资格" in detail
     full = make_id_number("110101", __import__("datetime").date(1948, 3, 12), 1, "F")
     assert full not in page.content()
     assert full[-4:] in detail
@@ -91,3 +104,7 @@ def test_staff_imports_a_register_finds_a_resident_and_switches_to_english(
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Sign out" in page.locator("header").inner_text()
+    english = page.locator("main").inner_text()
+    assert "ID number" in english
+    assert "Eligibility to vote" in english
+    assert "身份证号码" not in english

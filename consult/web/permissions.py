@@ -16,6 +16,11 @@ from sqlalchemy import select
 from consult.accounts.policy import PUBLIC, require
 from consult.errors import NotFound, Unauthenticated
 from consult.extensions import csrf, db
+from consult.meetings.service import (
+    community_of_agenda_item,
+    community_of_body,
+    community_of_meeting,
+)
 from consult.registry.models import Community
 from consult.web.actor import current_actor, load_token_user
 
@@ -25,6 +30,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 AUTHENTICATED = "authenticated"
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: URL arguments that name an object inside one community: the gate loads that community, so the
+#: permission is checked there (a user may hold roles in several communities).
+COMMUNITY_OF: dict[str, Callable[[int], Community | None]] = {
+    "meeting_id": community_of_meeting,
+    "item_id": community_of_agenda_item,
+    "body_id": community_of_body,
+}
 
 
 def permission(name: str, **by_method: str) -> Callable[[F], F]:
@@ -83,6 +96,14 @@ def register_permission_gate(app: Flask) -> None:
             ).scalar_one_or_none()
             if community is None:
                 raise NotFound("no such community")
+        else:
+            for argument, community_of in COMMUNITY_OF.items():
+                value = (request.view_args or {}).get(argument)
+                if value is not None:
+                    community = community_of(value)
+                    if community is None:
+                        raise NotFound(f"no such {argument.removesuffix('_id')}")
+                    break
         g.community = community
         g.actor = current_actor(community)
         if name == PUBLIC:

@@ -38,6 +38,7 @@ from consult.audit.models import AuditEntry
 from consult.extensions import db
 from consult.registry.models import Community, Resident
 from tests.conftest import ROLES, World, csrf_token, login
+from tests.factories import make_body, make_meeting
 from tests.integration.api_support import csv_body, headers_for
 
 pytestmark = pytest.mark.integration
@@ -57,6 +58,8 @@ API = "/api/v1"
 C = "/c/<code>"
 AC = f"{API}/communities/<code>"
 RID = "<int(max=2147483647):resident_id>"
+MID = "<int(max=2147483647):meeting_id>"
+BODY = "<int(max=2147483647):body_id>"
 
 #: (rule, method) -> who is allowed. Everyone else is refused: see `expected`.
 MATRIX: dict[tuple[str, str], Who] = {
@@ -108,6 +111,25 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{AC}/roles", "GET"): COMMITTEE,
     (f"{AC}/roles", "POST"): STAFF,
     (f"{AC}/roles/<int(max=2147483647):assignment_id>/revoke", "POST"): STAFF,
+    # ---------------------------------------------------------------- API: meetings (issue 3)
+    # Anyone reads what was noticed; staff (and the chair) run meetings; the committee and the
+    # supervisors read the sign-in sheet and the bodies' members.
+    (f"{AC}/bodies", "GET"): EVERYONE,
+    (f"{AC}/bodies", "POST"): STAFF,
+    (f"{API}/bodies/{BODY}", "GET"): COMMITTEE,
+    (f"{AC}/meetings", "GET"): EVERYONE,
+    (f"{AC}/meetings", "POST"): STAFF,
+    (f"{API}/meetings/{MID}", "GET"): EVERYONE,
+    (f"{API}/meetings/{MID}/agenda", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/notice", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/open", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/adjourn", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/attendance", "GET"): COMMITTEE,
+    (f"{API}/meetings/{MID}/attendance", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/attendance/{RID}/departure", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/attendance/{RID}/correction", "POST"): STAFF,
+    (f"{API}/meetings/{MID}/quorum", "GET"): EVERYONE,
+    (f"{API}/agenda-items/<int(max=2147483647):item_id>/party-review", "POST"): STAFF,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.
@@ -170,11 +192,19 @@ def url_values(world: World) -> dict[str, str]:
             RoleAssignment.community_id == world.community.id,
         )
     ).scalar_one()
+    # A noticed meeting of heping (public from notice on) with a major item: every meeting
+    # route then has an object, and the empty POSTs of the matrix change nothing (409/422).
+    body = make_body(world.community)
+    meeting = make_meeting(world.community, body, agenda=(("重大事项", "major"),), state="noticed")
+    db.session.commit()
     return {
         "code": world.community.code,
         "resident_id": str(world.residents["resident"].id),
         "assignment_id": str(assignment),
         "filename": "css/consult.css",
+        "meeting_id": str(meeting.id),
+        "body_id": str(body.id),
+        "item_id": str(meeting.agenda[0].id),
     }
 
 
@@ -209,7 +239,7 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
 
 
 def test_every_url_parameter_has_a_value() -> None:
-    known = {"code", "resident_id", "assignment_id", "filename"}
+    known = {"code", "resident_id", "assignment_id", "filename", "meeting_id", "body_id", "item_id"}
     for rule, _method in MATRIX:
         assert set(_PARAM.findall(rule)) <= known, rule
 

@@ -46,6 +46,10 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "meetings:attendance:read": _COMMITTEE | _OVERSIGHT,
     "meetings:attendance:record": _COMMITTEE,
     "meetings:attendance:correct": _RUNNERS,
+    # Self check-in with the QR code shown in the room: a verified resident signs themselves in.
+    "meetings:attendance:self": frozenset({Role.RESIDENT}),
+    # The chair's console: moving through the agenda is recorded.
+    "meetings:agenda:advance": _RUNNERS,
 }
 
 

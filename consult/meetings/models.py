@@ -152,6 +152,9 @@ class Meeting(Model):
     noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     adjourned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The chair's console: the position of the agenda item under discussion (None: not yet
+    # begun). Each move is an audit entry (consult.meetings.checkin.advance_agenda).
+    current_position: Mapped[int | None] = mapped_column(Integer)
 
     body: Mapped[Body] = relationship(lazy="joined", innerjoin=True)
     agenda: Mapped[list[AgendaItem]] = relationship(

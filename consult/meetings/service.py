@@ -1071,6 +1071,29 @@ def record_attendance(
     """Sign someone in (present), record an absence, or register a proxy. The database refuses
     a second row for the same person (409) and, in household mode, for the same household."""
     require(actor, "meetings:attendance:record", meeting.community_id)
+    return _record_attendance(
+        actor,
+        meeting,
+        resident_id=resident_id,
+        status=status,
+        proxy_holder_id=proxy_holder_id,
+        at=at,
+        action="meetings:attendance:record",
+    )
+
+
+def _record_attendance(
+    actor: Actor,
+    meeting: Meeting,
+    *,
+    resident_id: int,
+    status: str,
+    proxy_holder_id: int | None,
+    at: datetime | None,
+    action: str,
+) -> Attendance:
+    """record_attendance after its permission check; `action` names the audit entry (staff at
+    the desk, or a resident's own check-in: consult.meetings.checkin)."""
     now = _now(at)
     _lock(meeting)
     meeting.require_in_session("record attendance")
@@ -1120,7 +1143,7 @@ def record_attendance(
     db.session.flush()
     record(
         actor,
-        "meetings:attendance:record",
+        action,
         "attendance",
         row.id,
         community_id=meeting.community_id,

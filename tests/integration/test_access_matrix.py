@@ -53,6 +53,9 @@ COMMITTEE: Who = frozenset({"staff", "supervisor", "admin"})
 #: Change the register, enrol residents, manage roles: staff (and the administrator).
 STAFF: Who = frozenset({"staff", "admin"})
 ADMIN: Who = frozenset({"admin"})
+#: Check oneself in with the QR code shown in the room: a verified resident of the community
+#: (the representative is one too), and the administrator.
+SELF_CHECK_IN: Who = frozenset({"resident", "representative", "admin"})
 
 API = "/api/v1"
 C = "/c/<code>"
@@ -130,6 +133,31 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{API}/meetings/{MID}/attendance/{RID}/correction", "POST"): STAFF,
     (f"{API}/meetings/{MID}/quorum", "GET"): EVERYONE,
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/party-review", "POST"): STAFF,
+    # ---------------------------------------------------------------- web: meetings (issue 3)
+    # Staff (and the chair) run meetings and keep the desk; the committee and the supervisors
+    # read the meeting pages; anyone reads the notice board; a verified resident checks in.
+    (f"{C}/meetings", "GET"): COMMITTEE,
+    (f"{C}/meetings/new", "GET"): STAFF,
+    (f"{C}/meetings/new", "POST"): STAFF,
+    (f"{C}/bodies/new", "GET"): STAFF,
+    (f"{C}/bodies/new", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>", "GET"): COMMITTEE,
+    ("/meetings/<int:meeting_id>/notice", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/open", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/adjourn", "POST"): STAFF,
+    ("/agenda-items/<int:item_id>/party-review", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/desk", "GET"): STAFF,
+    ("/meetings/<int:meeting_id>/desk/sign-in", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/desk/proxy", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/desk/departure", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/console", "GET"): COMMITTEE,
+    ("/meetings/<int:meeting_id>/console/advance", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/qr", "GET"): STAFF,
+    ("/meetings/<int:meeting_id>/check-in", "GET"): SELF_CHECK_IN,
+    ("/meetings/<int:meeting_id>/check-in", "POST"): SELF_CHECK_IN,
+    (f"{C}/notice-board", "GET"): EVERYONE,
+    ("/notices/<int:meeting_id>", "GET"): EVERYONE,
+    ("/notices/<int:meeting_id>.ics", "GET"): EVERYONE,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.

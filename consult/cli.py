@@ -91,6 +91,9 @@ def demo_command(as_json: bool) -> None:
         where = login.get("community") or "platform"
         roles = "+".join(login.get("roles") or [login["role"]])
         click.echo(f"  {roles:<16} {where:<9} {login['email']:<26} {login['password']}")
+    click.echo(f"Meetings (public notice board: {demo['notice_board']}):")
+    for m in demo["meetings"]:
+        click.echo(f"  {m['title']}  staff: {m['staff_page']}  public: {m['public_page']}")
 
 
 @click.group("admin")

@@ -16,6 +16,7 @@ from consult.accounts.models import User
 from consult.accounts.service import create_user, find_user, grant_role, role_holders
 from consult.actor import Actor
 from consult.crypto.fields import FieldCipher
+from consult.demo.meetings import ensure_meetings
 from consult.demo.people import to_csv
 from consult.demo.plans import ADMIN, AccountPlan, CommunityPlan, heping, shiqiao
 from consult.errors import NotFound
@@ -41,6 +42,7 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
     plans = [heping(), shiqiao()]
     logins = [_login(_ensure_account(actor, None, ADMIN, cipher), ADMIN, None)]
     summaries = []
+    meetings: list[dict[str, Any]] = []
     for plan in plans:
         community = _ensure_community(actor, plan)
         _ensure_register(actor, community, plan, cipher)
@@ -55,12 +57,21 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
                     actor, community, resident.id, is_deprived=True, reason=reason
                 )
         summaries.append(_summary(community))
+        if plan.code == "heping":
+            reps = [
+                _resident_id(community, a.resident, cipher)
+                for a in plan.accounts
+                if a.role == "representative" and a.resident is not None
+            ]
+            meetings = ensure_meetings(actor, community, reps)
     first = plans[0]
     return {
         "community": {"code": first.code, "name": first.name},
         "communities": summaries,
         "password": DEMO_PASSWORD,
         "logins": logins,
+        "meetings": meetings,
+        "notice_board": f"/c/{first.code}/notice-board",
     }
 
 

@@ -601,3 +601,16 @@ def test_staff_pages_stay_private(client: FlaskClient, world: World, frozen: dat
     for url in (f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/desk", "/c/heping/meetings"):
         assert client.get(url).status_code == 403, url
     assert Resident  # the register's names never reach the public pages (see above)
+
+
+def test_the_demo_has_meetings_to_show(client: FlaskClient, db_session: Any) -> None:
+    from consult.demo import load_demo
+
+    demo = load_demo()
+    titles = [m["title"] for m in demo["meetings"]]
+    assert [m["state"] for m in demo["meetings"]] == ["noticed", "adjourned"]
+    board = text_of(client.get(demo["notice_board"]))
+    assert all(t in board for t in titles)
+    past = text_of(client.get(demo["meetings"][1]["public_page"]))
+    assert "Attendance" in past or "出席情况" in past
+    assert load_demo()["meetings"] == demo["meetings"]  # idempotent

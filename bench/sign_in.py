@@ -10,8 +10,9 @@ households of two; a residents' meeting (all adults) is created, noticed and ope
 desk — a thread with its own Flask test client and bearer token, so its own app context and
 database session — signs in its share of the attendees through `POST
 /api/v1/meetings/{id}/attendance`, one request and one commit each, exactly as a tablet at the
-door would. Sign-ins to one meeting queue on its row lock (consult.meetings.service), so the
-proxy cap and the audit log's sequence are never raced.
+door would. Sign-ins share the meeting's row lock (opening and adjourning wait for them); a
+proxy locks its holder's row, and the audit log's sequence is taken under a per-community
+advisory lock at the end of the transaction (consult.audit.service).
 
 Prints one JSON document: {"backend", "attendees", "desks", "seconds", "sign_ins_per_second",
 "latency_ms": {"p50", "p95", "p99", "max"}, "errors", "quorum", "machine", "target_met"}.

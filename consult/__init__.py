@@ -40,9 +40,20 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _sqlite_begin(conn: Any) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+    """SQLite has one writer at a time. A deferred transaction that reads and then writes fails
+    at once ("database is locked") if another writer committed in between, whatever the busy
+    timeout; so a transaction that may write takes the write lock when it begins (IMMEDIATE)
+    and waits its turn. Reading requests stay deferred and never block each other (WAL)."""
+    if conn.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    reading = has_request_context() and request.method in _READ_ONLY_METHODS
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _load_or_create_secret(folder: Path, filename: str, make: Any) -> str:

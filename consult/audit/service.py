@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from consult import clock
 from consult.actor import Actor
@@ -44,6 +44,20 @@ def _check_no_secrets(payload: Any, path: str = "") -> None:
             _check_no_secrets(item, path)
 
 
+#: The advisory-lock class of audit logs (PostgreSQL's two-key form: class, object).
+_AUDIT_LOCK_CLASS = 0x4155  # "AU"
+
+
+def _queue_for_log(community_id: int | None) -> None:
+    """Wait for the other writers to this log to commit (PostgreSQL; a no-op on SQLite)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:cls, :obj)"),
+        {"cls": _AUDIT_LOCK_CLASS, "obj": community_id or 0},
+    )
+
+
 def record(
     actor: Actor,
     action: str,
@@ -55,12 +69,15 @@ def record(
 ) -> AuditEntry:
     """Append one entry to the community's log (or the platform log) and flush it.
 
-    The sequence number is the next in that log; UNIQUE(log_id, seq) turns a concurrent writer's
-    race into a failed transaction rather than a forked log.
+    The sequence number is the next in that log, so concurrent writers to one log must queue:
+    on PostgreSQL a transaction-scoped advisory lock per log does that (held until commit, so
+    services call record() last, after their own work); SQLite has one writer at a time anyway.
+    UNIQUE(log_id, seq) stays as the backstop: a race can fail a transaction, never fork a log.
     """
     body = payload or {}
     _check_no_secrets(body)
     log_id = log_id_for(community_id)
+    _queue_for_log(community_id)
     last = db.session.execute(
         select(func.max(AuditEntry.seq)).where(AuditEntry.log_id == log_id)
     ).scalar_one()

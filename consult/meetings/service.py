@@ -997,7 +997,13 @@ def _check_proxy(
             details={"proxy_holder_id": "not a member of this meeting"},
             code="not_a_member",
         )
-    held = _attendance(meeting, holder.id)
+    # The holder's own row, locked: two proxies handed to one holder at two desks queue here,
+    # so the count below cannot be raced past the cap.
+    held = db.session.execute(
+        select(Attendance)
+        .where(Attendance.meeting_id == meeting.id, Attendance.resident_id == holder.id)
+        .with_for_update()
+    ).scalar_one_or_none()
     if held is None or held.attendance_status is not AttendanceStatus.PRESENT or held.departed_at:
         raise Conflict(
             "sign the proxy holder in first: a proxy is carried by someone present",
@@ -1095,7 +1101,10 @@ def _record_attendance(
     """record_attendance after its permission check; `action` names the audit entry (staff at
     the desk, or a resident's own check-in: consult.meetings.checkin)."""
     now = _now(at)
-    _lock(meeting)
+    # A shared lock: sign-ins at several desks proceed side by side, while opening, adjourning
+    # or editing the meeting (which take the exclusive lock) wait for them. Duplicates are
+    # refused by the database's unique constraints, the proxy cap by the holder's row lock.
+    db.session.refresh(meeting, with_for_update={"read": True})
     meeting.require_in_session("record attendance")
     try:
         wanted = AttendanceStatus(status)

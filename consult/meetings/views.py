@@ -467,6 +467,7 @@ def desk(meeting_id: int) -> Any:
         query=query,
         rows=checkin.desk_search(g.actor, m, query),
         holders=checkin.proxy_holders(g.actor, m),
+        proxies_allowed=service.decision_rule(m).proxies.allowed,
         quorum=_quorum(m),
         counts=service.attendance_counts(m),
         form=DeskForm(formdata=None),

@@ -2,6 +2,7 @@
 
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
+from consult.meetings.charter_models import Charter
 from consult.meetings.models import (
     AgendaItem,
     Attendance,
@@ -28,6 +29,7 @@ __all__ = [
     "AttendanceVersion",
     "AuditEntry",
     "Body",
+    "Charter",
     "Community",
     "Household",
     "ImportBatch",

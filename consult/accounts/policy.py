@@ -50,6 +50,11 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "meetings:attendance:self": frozenset({Role.RESIDENT}),
     # The chair's console: moving through the agenda is recorded.
     "meetings:agenda:advance": _RUNNERS,
+    # Seats on councils and committees after creation, and the charter (自治章程) or provincial
+    # overlay that tightens the statute: staff record what the community decided.
+    "meetings:memberships:add": frozenset({Role.STAFF}),
+    "meetings:memberships:end": frozenset({Role.STAFF}),
+    "meetings:charter:adopt": frozenset({Role.STAFF}),
 }
 
 

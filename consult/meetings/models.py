@@ -117,6 +117,12 @@ class Membership(Model):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)  # the last day of the term, inclusive
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Ending a membership early (consult.meetings.memberships.end_membership) sets these once,
+    # with `end_date`; the term end planned before stays in the audit entry.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
 
     def is_current(self, on: date) -> bool:
         return self.start_date <= on and (self.end_date is None or on <= self.end_date)

@@ -27,6 +27,7 @@ from consult.actor import Actor
 from consult.audit.service import record
 from consult.errors import Conflict, Invalid, NotFound
 from consult.extensions import db
+from consult.meetings.charter import with_charter
 from consult.meetings.models import (
     NAMED_MEMBERS,
     AgendaItem,
@@ -77,11 +78,13 @@ def rule_set_kind(community: Community, kind: BodyKind) -> RuleSetKind:
 
 
 def rules_on(community: Community, kind: BodyKind, on: date) -> RuleSet:
-    """The rule set in force on `on` for a body of `kind`; 422 before the earliest text."""
+    """The rule set in force on `on` for a body of `kind`, tightened by the community's charter
+    in force that day (consult.meetings.charter); 422 before the earliest text."""
     try:
-        return rule_set_in_force(rule_set_kind(community, kind), on)
+        statute = rule_set_in_force(rule_set_kind(community, kind), on)
     except RulesError as exc:
         raise Invalid(str(exc), details={"starts_at": str(exc)}) from None
+    return with_charter(statute, community, on)
 
 
 def _rule(
@@ -96,7 +99,10 @@ def _rule(
 
 
 def meeting_rules(meeting: Meeting) -> RuleSet:
-    return get_rule_set(meeting.rule_set_id)
+    """The meeting's statutory rule set with the charter in force on the meeting's date."""
+    community = _community(meeting.community_id)
+    on = local_date(community, meeting.starts_at)
+    return with_charter(get_rule_set(meeting.rule_set_id), community, on)
 
 
 def decision_rule(
@@ -529,7 +535,7 @@ def create_meeting(
         location=clean_location or "",
         starts_at=starts_at,
         state=MeetingState.DRAFT,
-        rule_set_id=rules.id,
+        rule_set_id=rules.statute_id or rules.id,  # the statute; the charter is looked up
         short_notice_reason=reason,
         is_short_notice=False,
         notice_days_required=_notice_days(rules, body, (i.decision_type for i in agenda)),

@@ -133,6 +133,11 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{API}/meetings/{MID}/attendance/{RID}/correction", "POST"): STAFF,
     (f"{API}/meetings/{MID}/quorum", "GET"): EVERYONE,
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/party-review", "POST"): STAFF,
+    # The charter is a public document; staff record a new version and the seats on councils.
+    (f"{AC}/charter", "GET"): EVERYONE,
+    (f"{AC}/charter", "POST"): STAFF,
+    (f"{API}/bodies/{BODY}/members", "POST"): STAFF,
+    (f"{API}/bodies/{BODY}/members/{RID}/end", "POST"): STAFF,
     # ---------------------------------------------------------------- web: meetings (issue 3)
     # Staff (and the chair) run meetings and keep the desk; the committee and the supervisors
     # read the meeting pages; anyone reads the notice board; a verified resident checks in.
@@ -158,6 +163,12 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{C}/notice-board", "GET"): EVERYONE,
     ("/notices/<int:meeting_id>", "GET"): EVERYONE,
     ("/notices/<int:meeting_id>.ics", "GET"): EVERYONE,
+    # The charter page (the committee reads it, staff adopt) and a body's members.
+    (f"{C}/charter", "GET"): COMMITTEE,
+    (f"{C}/charter", "POST"): STAFF,
+    ("/bodies/<int:body_id>", "GET"): COMMITTEE,
+    ("/bodies/<int:body_id>/members", "POST"): STAFF,
+    ("/bodies/<int:body_id>/members/<int:resident_id>/end", "POST"): STAFF,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.

@@ -38,6 +38,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(db_url)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.MAX_CONTENT_LENGTH = int(_env("CONSULT_MAX_UPLOAD_MB", "10") or 10) * 1024 * 1024
+        # One attachment of a meeting (PDF, PNG, JPEG); larger files get 422 from the service,
+        # and a request over MAX_CONTENT_LENGTH gets 413 before it is read.
+        self.ATTACHMENT_MAX_BYTES = int(_env("CONSULT_ATTACHMENT_MAX_MB", "10") or 10) * 1024 * 1024
         self.RATELIMIT_STORAGE_URI = _env("CONSULT_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = _env("CONSULT_LOGIN_RATE_LIMIT", "60 per minute")

@@ -2,6 +2,7 @@
 
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
+from consult.meetings.attachment_models import Attachment, AttachmentBlob
 from consult.meetings.charter_models import Charter
 from consult.meetings.models import (
     AgendaItem,
@@ -25,6 +26,8 @@ from consult.registry.models import (
 __all__ = [
     "AgendaItem",
     "ApiToken",
+    "Attachment",
+    "AttachmentBlob",
     "Attendance",
     "AttendanceVersion",
     "AuditEntry",

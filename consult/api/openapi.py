@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify
 
 from consult.accounts.policy import PUBLIC
-from consult.api import bp, spec, spec_charters, spec_meetings
+from consult.api import bp, spec, spec_attachments, spec_charters, spec_meetings
 from consult.web.permissions import permission, route_permission
 
 PREFIX = "/api/v1"
@@ -35,7 +35,9 @@ def api_routes(app: Flask) -> dict[tuple[str, str], str]:
 
 
 def document(app: Flask) -> dict[str, Any]:
-    paths = copy.deepcopy({**spec.PATHS, **spec_meetings.PATHS, **spec_charters.PATHS})
+    paths = copy.deepcopy(
+        {**spec.PATHS, **spec_meetings.PATHS, **spec_attachments.PATHS, **spec_charters.PATHS}
+    )
     for (path, method), endpoint in api_routes(app).items():
         op = paths.get(path, {}).get(method)
         if op is not None:
@@ -47,9 +49,18 @@ def document(app: Flask) -> dict[str, Any]:
         "tags": spec.TAGS + spec_meetings.TAGS,
         "paths": paths,
         "components": {
-            "schemas": {**spec.SCHEMAS, **spec_meetings.SCHEMAS, **spec_charters.SCHEMAS},
+            "schemas": {
+                **spec.SCHEMAS,
+                **spec_meetings.SCHEMAS,
+                **spec_attachments.SCHEMAS,
+                **spec_charters.SCHEMAS,
+            },
             "responses": spec.RESPONSES,
-            "parameters": {**spec.PARAMETERS, **spec_meetings.PARAMETERS},
+            "parameters": {
+                **spec.PARAMETERS,
+                **spec_meetings.PARAMETERS,
+                **spec_attachments.PARAMETERS,
+            },
             "securitySchemes": spec.SECURITY_SCHEMES,
         },
     }

@@ -3,6 +3,24 @@
 Every route names its permission (consult.web.permissions) and is described in spec.py.
 """
 
-from consult.api import auth, charters, communities, meetings, openapi, residents, roles
+from consult.api import (
+    attachments,
+    auth,
+    charters,
+    communities,
+    meetings,
+    openapi,
+    residents,
+    roles,
+)
 
-__all__ = ["auth", "charters", "communities", "meetings", "openapi", "residents", "roles"]
+__all__ = [
+    "attachments",
+    "auth",
+    "charters",
+    "communities",
+    "meetings",
+    "openapi",
+    "residents",
+    "roles",
+]

@@ -1,12 +1,15 @@
 """Demo meetings of 和平里社区, through the real services: a residents' meeting (one person per
 household) and a representative council of the demo representatives; a noticed meeting coming
-up with an ordinary and a major item, and a past council meeting, adjourned, with attendance.
+up with an ordinary and a major item (the lift item with a site sketch, a PNG drawn in code), and
+a past council meeting, adjourned, with attendance.
 
 Idempotent: a body or meeting with the same name or title is left alone.
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +19,7 @@ from sqlalchemy import select
 from consult import clock
 from consult.actor import Actor
 from consult.extensions import db
-from consult.meetings import service
+from consult.meetings import attachments, service
 from consult.meetings.models import Body, Meeting
 from consult.registry.models import Community
 
@@ -24,6 +27,7 @@ ASSEMBLY = "和平里社区居民会议"
 COUNCIL = "和平里社区居民代表会议"
 UPCOMING = "居民会议：加装电梯与年度工作报告"
 PAST = "居民代表会议：第四季度例会"
+SKETCH = "3号楼5号楼加装电梯位置示意图.png"
 
 
 def _body(community: Community, name: str) -> Body | None:
@@ -42,6 +46,33 @@ def _at(community: Community, day: datetime, hour: int) -> datetime:
     zone = ZoneInfo(community.timezone)
     local = day.astimezone(zone).date()
     return datetime.combine(local, time(hour, 0), tzinfo=zone)
+
+
+def site_sketch(width: int = 240, height: int = 150) -> bytes:
+    """A small PNG drawn in code: two buildings (3号楼, 5号楼) and where each lift would go."""
+    paper, building, lift, path = b"\xf4\xf1\xea", b"\x9a\x8f\x80", b"\x8b\x1a\x1a", b"\xd9\xd2\xc5"
+
+    def colour(x: int, y: int) -> bytes:
+        for left in (30, 140):
+            if left <= x < left + 70 and 30 <= y < 110:
+                # The lift shaft, on the front of each building.
+                return lift if left + 28 <= x < left + 42 and 96 <= y < 110 else building
+        return path if 118 <= y < 130 else paper
+
+    raw = b"".join(b"\x00" + b"".join(colour(x, y) for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list[dict[str, Any]]:
@@ -76,6 +107,10 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
                 service.NewItem("社区居民委员会年度工作报告", "ordinary"),
                 service.NewItem("3号楼、5号楼加装电梯方案及费用分摊", "major"),
             ],
+        )
+        # The lift item's site sketch, attached while the agenda can still change.
+        attachments.add_attachment(
+            actor, upcoming, item=upcoming.agenda[1], filename=SKETCH, content=site_sketch()
         )
         service.notice_meeting(actor, upcoming, at=now)
     past = _meeting(community, PAST)

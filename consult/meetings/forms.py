@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FieldList,
     Form,
@@ -89,3 +90,43 @@ class AdvanceForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(REQUIRED)])
+
+
+class AttachmentForm(FlaskForm):
+    """A file for the meeting's papers or one agenda item (the service checks type and size)."""
+
+    file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[FileRequired(REQUIRED)])
+    item_id = HiddenField()  # empty: the whole meeting's papers
+
+
+class WithdrawAttachmentForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for withdrawing"),
+        validators=[DataRequired(REQUIRED), Length(max=2000, message=TOO_LONG)],
+    )
+
+
+class UrgentItemForm(FlaskForm):
+    """An urgent item added in session: only with the recorded decision that admits it."""
+
+    title = StringField(
+        _l("Item"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)]
+    )
+    decision_type = SelectField(_l("Decision type"), validate_choice=False)  # the service checks
+    urgent_decision = TextAreaField(
+        _l("The meeting's recorded decision to add it (reference and wording)"),
+        validators=[DataRequired(REQUIRED), Length(max=2000, message=TOO_LONG)],
+    )
+
+
+class CorrectionForm(FlaskForm):
+    """A correction of a sign-in entry at the desk: a new version with its reason."""
+
+    resident_id = IntegerField(validators=[InputRequired(REQUIRED)])
+    status = SelectField(_l("Correct to"), validate_choice=False)  # the service checks
+    proxy_holder_id = IntegerField(validators=[Optional()])
+    reason = StringField(
+        _l("Reason for the correction"),
+        validators=[DataRequired(REQUIRED), Length(max=2000, message=TOO_LONG)],
+    )
+    q = HiddenField()

@@ -29,18 +29,23 @@ from consult import clock
 from consult.accounts.forms import EmptyForm
 from consult.errors import DomainError, Invalid, NotFound
 from consult.extensions import db
-from consult.meetings import checkin, ical, service
+from consult.meetings import attachments, checkin, ical, service
 from consult.meetings.forms import (
     AdvanceForm,
+    AttachmentForm,
     BodyForm,
     CheckInForm,
+    CorrectionForm,
     DeskForm,
     MeetingForm,
     PartyReviewForm,
+    UrgentItemForm,
+    WithdrawAttachmentForm,
 )
 from consult.meetings.models import Meeting, MeetingState
 from consult.registry.models import Resident
 from consult.rules.model import DECISION_NAMES, BodyKind, DecisionType, GateKind, Mode
+from consult.web.downloads import attachment_response
 from consult.web.permissions import permission
 
 bp = Blueprint("meetings", __name__)
@@ -122,6 +127,9 @@ def problem_text(exc: DomainError) -> str:
             "short notice when creating the meeting, or choose a later date."
         ),
         "agenda_frozen": _("The agenda is frozen at notice."),
+        "file_type": _("Only PDF, PNG and JPEG files can be attached (judged by the content)."),
+        "file_too_large": _("The file is too large."),
+        "file_empty": _("The file is empty."),
         "no_review_gate": _("This item needs no Party-organization review."),
         "unchanged": _("Nothing changed."),
         "token_forged": _(
@@ -149,7 +157,15 @@ def _labels() -> dict[str, Any]:
         "body_kind_label": body_kind_label,
         "mode_label": mode_label,
         "decision_label": decision_label,
+        "file_size": file_size,
     }
+
+
+def file_size(size: int) -> str:
+    """1 234 567 bytes -> "1.2 MB" (KB and MB of 1024)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 # ---------------------------------------------------------------- what pages show of a meeting
@@ -381,7 +397,23 @@ def meeting(meeting_id: int) -> Any:
         counts=service.attendance_counts(m),
         form=EmptyForm(formdata=None),
         review_form=PartyReviewForm(formdata=None),
+        files=attachments.by_item(m),
+        attachment_form=AttachmentForm(formdata=None),
+        withdraw_form=WithdrawAttachmentForm(formdata=None),
+        urgent_form=_urgent_form(formdata=None),
+        max_mb=current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
     )
+
+
+def _decision_choices() -> list[tuple[str, str]]:
+    types = [DecisionType.ORDINARY, DecisionType.MAJOR, DecisionType.CONSULTATION]
+    return [(t.value, decision_label(t.value)) for t in types]
+
+
+def _urgent_form(**kwargs: Any) -> UrgentItemForm:
+    form = UrgentItemForm(**kwargs)
+    form.decision_type.choices = _decision_choices()
+    return form
 
 
 def _step(meeting_id: int, action: Any, done: str, back: str = "meetings.meeting") -> Any:
@@ -471,6 +503,7 @@ def desk(meeting_id: int) -> Any:
         quorum=_quorum(m),
         counts=service.attendance_counts(m),
         form=DeskForm(formdata=None),
+        correction_form=CorrectionForm(formdata=None),
     )
 
 
@@ -670,6 +703,7 @@ def public_meeting(meeting_id: int) -> Any:
         notice_rule=_notice_rule(m),
         counts=service.attendance_counts(m),
         members=service.roll(m),
+        files=attachments.by_item(m),
     )
 
 
@@ -694,3 +728,135 @@ def ics(meeting_id: int) -> Any:
         content_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="meeting-{m.id}.ics"'},
     )
+
+
+# ---------------------------------------------------------------- in session: urgent items
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/urgent", methods=["POST"])
+@permission("meetings:agenda:edit")
+def urgent_item(meeting_id: int) -> Any:
+    """An item added in session: only with the meeting's recorded decision that admits it."""
+    m = _meeting(meeting_id)
+    form = _urgent_form()
+    back = url_for("meetings.meeting", meeting_id=meeting_id) + "#urgent"
+    if not form.validate_on_submit():
+        flash(_("Give the item's title and the recorded decision that admits it."), "error")
+        return redirect(back, 303)
+    try:
+        item = service.add_agenda_item(
+            g.actor,
+            m,
+            title=form.title.data or "",
+            decision_type=form.decision_type.data or "",
+            urgent_decision=form.urgent_decision.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The urgent item is on the agenda as item %(n)d.", n=item.position), "success")
+    return redirect(url_for("meetings.meeting", meeting_id=meeting_id) + f"#item-{item.id}", 303)
+
+
+# ---------------------------------------------------------------- the desk: corrections
+
+
+@bp.route("/meetings/<int:meeting_id>/desk/correction", methods=["POST"])
+@permission("meetings:attendance:correct")
+def desk_correction(meeting_id: int) -> Any:
+    """Correct a sign-in entry: a new version with its reason; the earlier ones stay."""
+    m = _meeting(meeting_id)
+    form = CorrectionForm()
+    back = url_for("meetings.desk", meeting_id=meeting_id, q=form.q.data or None)
+    if not form.validate_on_submit():
+        flash(_("A correction needs the person, the right entry and its reason."), "error")
+        return redirect(back, 303)
+    status = form.status.data or ""
+    try:
+        row = service.correct_attendance(
+            g.actor,
+            m,
+            resident_id=form.resident_id.data,
+            status=status,
+            proxy_holder_id=form.proxy_holder_id.data if status == "proxy" else None,
+            reason=form.reason.data or "",
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(
+        _(
+            "The entry of %(name)s is corrected (version %(v)d).",
+            name=_name(row.resident_id),
+            v=row.version,
+        ),
+        "success",
+    )
+    return redirect(back, 303)
+
+
+# ---------------------------------------------------------------- attachments
+
+
+@bp.route("/meetings/<int:meeting_id>/attachments", methods=["POST"])
+@permission("meetings:agenda:edit")
+def upload_attachment(meeting_id: int) -> Any:
+    """Attach a file to the meeting's papers or to one agenda item (multipart form)."""
+    m = _meeting(meeting_id)
+    form = AttachmentForm()
+    back = url_for("meetings.meeting", meeting_id=meeting_id) + "#papers"
+    if not form.validate_on_submit():
+        flash(_("Choose a file to attach."), "error")
+        return redirect(back, 303)
+    raw_item = (form.item_id.data or "").strip()
+    try:
+        item = None
+        if raw_item:
+            if not raw_item.isdecimal() or len(raw_item) > 9:
+                raise NotFound("no such agenda item")
+            item = service.get_agenda_item(g.actor, int(raw_item))
+            back = url_for("meetings.meeting", meeting_id=meeting_id) + f"#item-{item.id}"
+        upload = form.file.data
+        attachments.add_attachment(
+            g.actor,
+            m,
+            item=item,
+            filename=upload.filename,
+            content=upload.read(),
+            max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The file is attached."), "success")
+    return redirect(back, 303)
+
+
+@bp.route("/attachments/<int:attachment_id>/withdraw", methods=["POST"])
+@permission("meetings:agenda:edit")
+def withdraw_attachment(attachment_id: int) -> Any:
+    """Withdraw a file with its reason: it stays on record, the public no longer gets it."""
+    attachment = attachments.get_attachment(g.actor, attachment_id)
+    form = WithdrawAttachmentForm()
+    back = url_for("meetings.meeting", meeting_id=attachment.meeting_id) + "#papers"
+    if not form.validate_on_submit():
+        flash(_("Give the reason for withdrawing the file."), "error")
+        return redirect(back, 303)
+    try:
+        attachments.withdraw_attachment(g.actor, attachment, reason=form.reason.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The file is withdrawn; the record of it stays."), "success")
+    return redirect(back, 303)
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@permission("meetings:public:read")
+def download_attachment(attachment_id: int) -> Any:
+    """Anyone may download the files of a noticed meeting; always as a download, never inline."""
+    return attachment_response(attachments.get_attachment(g.actor, attachment_id))

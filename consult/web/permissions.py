@@ -16,6 +16,7 @@ from sqlalchemy import select
 from consult.accounts.policy import PUBLIC, require
 from consult.errors import NotFound, Unauthenticated
 from consult.extensions import csrf, db
+from consult.meetings.attachments import community_of_attachment
 from consult.meetings.service import (
     community_of_agenda_item,
     community_of_body,
@@ -37,6 +38,7 @@ COMMUNITY_OF: dict[str, Callable[[int], Community | None]] = {
     "meeting_id": community_of_meeting,
     "item_id": community_of_agenda_item,
     "body_id": community_of_body,
+    "attachment_id": community_of_attachment,
 }
 
 

@@ -34,8 +34,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from consult.accounts.models import RoleAssignment, User, VerificationCode
+from consult.actor import Actor
 from consult.audit.models import AuditEntry
 from consult.extensions import db
+from consult.meetings.attachments import add_attachment
+from consult.meetings.service import notice_meeting
 from consult.registry.models import Community, Resident
 from tests.conftest import ROLES, World, csrf_token, login
 from tests.factories import make_body, make_meeting
@@ -138,6 +141,9 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{AC}/charter", "POST"): STAFF,
     (f"{API}/bodies/{BODY}/members", "POST"): STAFF,
     (f"{API}/bodies/{BODY}/members/{RID}/end", "POST"): STAFF,
+    # Attachments: staff (and the chair) attach; anyone downloads those of a noticed meeting.
+    (f"{API}/agenda-items/<int(max=2147483647):item_id>/attachments", "POST"): STAFF,
+    (f"{API}/attachments/<int(max=2147483647):attachment_id>", "GET"): EVERYONE,
     # ---------------------------------------------------------------- web: meetings (issue 3)
     # Staff (and the chair) run meetings and keep the desk; the committee and the supervisors
     # read the meeting pages; anyone reads the notice board; a verified resident checks in.
@@ -169,6 +175,13 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("/bodies/<int:body_id>", "GET"): COMMITTEE,
     ("/bodies/<int:body_id>/members", "POST"): STAFF,
     ("/bodies/<int:body_id>/members/<int:resident_id>/end", "POST"): STAFF,
+    # In session: an urgent item (with its recorded decision), a correction at the desk.
+    ("/meetings/<int:meeting_id>/agenda/urgent", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/desk/correction", "POST"): STAFF,
+    # Attachments: staff attach and withdraw; anyone downloads those of a noticed meeting.
+    ("/meetings/<int:meeting_id>/attachments", "POST"): STAFF,
+    ("/attachments/<int:attachment_id>/withdraw", "POST"): STAFF,
+    ("/attachments/<int:attachment_id>", "GET"): EVERYONE,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.
@@ -235,6 +248,12 @@ def url_values(world: World) -> dict[str, str]:
     # route then has an object, and the empty POSTs of the matrix change nothing (409/422).
     body = make_body(world.community)
     meeting = make_meeting(world.community, body, agenda=(("重大事项", "major"),), state="noticed")
+    # A file attached while its meeting was a draft, then noticed: public to download.
+    papers = make_meeting(world.community, body)
+    attachment = add_attachment(
+        Actor.system("tests"), papers, filename="通知.pdf", content=b"%PDF-1.4 matrix"
+    )
+    notice_meeting(Actor.system("tests"), papers)
     db.session.commit()
     return {
         "code": world.community.code,
@@ -244,6 +263,7 @@ def url_values(world: World) -> dict[str, str]:
         "meeting_id": str(meeting.id),
         "body_id": str(body.id),
         "item_id": str(meeting.agenda[0].id),
+        "attachment_id": str(attachment.id),
     }
 
 
@@ -278,7 +298,16 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
 
 
 def test_every_url_parameter_has_a_value() -> None:
-    known = {"code", "resident_id", "assignment_id", "filename", "meeting_id", "body_id", "item_id"}
+    known = {
+        "code",
+        "resident_id",
+        "assignment_id",
+        "filename",
+        "meeting_id",
+        "body_id",
+        "item_id",
+        "attachment_id",
+    }
     for rule, _method in MATRIX:
         assert set(_PARAM.findall(rule)) <= known, rule
 

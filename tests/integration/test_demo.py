@@ -17,6 +17,7 @@ from consult.demo import DEMO_PASSWORD, load_demo
 from consult.demo.people import to_csv
 from consult.demo.plans import heping, shiqiao
 from consult.extensions import db
+from consult.meetings.attachment_models import Attachment, AttachmentBlob
 from consult.registry.enrolment import actor_for
 from consult.registry.models import (
     Community,
@@ -43,6 +44,8 @@ COUNTED = (
     User,
     RoleAssignment,
     AuditEntry,
+    Attachment,
+    AttachmentBlob,
 )
 
 
@@ -80,6 +83,7 @@ def test_loading_the_demo_twice_changes_nothing(db_session: Any) -> None:
     second = load_demo()
     assert _counts() == after_first
     assert first == second
+    assert after_first["Attachment"] == after_first["AttachmentBlob"] == 1  # the site sketch
     assert 700 <= _residents("heping") <= 900
     assert 30 <= _residents("shiqiao") <= 60
     assert first["community"] == {"code": "heping", "name": "和平里社区"}

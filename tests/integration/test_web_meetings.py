@@ -18,7 +18,7 @@ from consult import clock
 from consult.audit.models import AuditEntry
 from consult.extensions import db
 from consult.meetings import checkin, ical
-from consult.meetings.models import Attendance, Body, Meeting
+from consult.meetings.models import Attendance, AttendanceVersion, Body, Meeting
 from consult.registry.models import Resident
 from tests.conftest import World, csrf_token, login
 from tests.factories import make_body, make_meeting, make_resident
@@ -614,3 +614,156 @@ def test_the_demo_has_meetings_to_show(client: FlaskClient, db_session: Any) -> 
     past = text_of(client.get(demo["meetings"][1]["public_page"]))
     assert "Attendance" in past or "出席情况" in past
     assert load_demo()["meetings"] == demo["meetings"]  # idempotent
+
+
+# -------------------------------------------------------- in session: urgent items, corrections
+
+
+def test_an_urgent_item_is_added_in_session_only_with_its_recorded_decision(
+    client: FlaskClient, world: World, in_session: Meeting
+) -> None:
+    staff(client, world)
+    url = f"/meetings/{in_session.id}"
+    page = text_of(client.get(url))
+    assert "Add an urgent item" in page
+    assert 'name="urgent_decision"' in page
+    assert "Add an urgent item" in text_of(client.get(f"{url}/console"))
+    before = len(in_session.agenda)
+    # Without the recorded decision: a flash, nothing added.
+    page = text_of(
+        post(client, url, f"{url}/agenda/urgent", title="防汛", decision_type="ordinary")
+    )
+    assert "title and the recorded decision that admits it." in page
+    assert 'class="flash error"' in page
+    db.session.refresh(in_session)
+    assert len(in_session.agenda) == before
+    # A decision type the rule set does not know: refused, nothing added.
+    page = text_of(
+        post(
+            client,
+            url,
+            f"{url}/agenda/urgent",
+            title="防汛",
+            decision_type="no_such_type",
+            urgent_decision="会议表决同意增加议题",
+        )
+    )
+    assert "Something in the input is not right." in page
+    db.session.refresh(in_session)
+    assert len(in_session.agenda) == before
+    page = text_of(
+        post(
+            client,
+            url,
+            f"{url}/agenda/urgent",
+            title="防汛应急物资采购",
+            decision_type="ordinary",
+            urgent_decision="会议表决同意增加议题（第3号决定）",
+        )
+    )
+    assert f"The urgent item is on the agenda as item {before + 1}." in page
+    db.session.refresh(in_session)
+    item = in_session.agenda[-1]
+    assert (item.title, item.is_urgent, item.urgent_decision) == (
+        "防汛应急物资采购",
+        True,
+        "会议表决同意增加议题（第3号决定）",
+    )
+    assert "urgent" in page
+    # Only the urgent item takes a file in session.
+    assert page.count("Attach a file to this item") == 1
+
+
+def test_the_urgent_form_is_refused_before_the_session(
+    client: FlaskClient, world: World, frozen: datetime
+) -> None:
+    meeting = make_meeting(world.community, state="noticed")
+    db.session.commit()
+    staff(client, world)
+    url = f"/meetings/{meeting.id}"
+    assert 'name="urgent_decision"' not in text_of(client.get(url))
+    page = text_of(
+        post(
+            client,
+            url,
+            f"{url}/agenda/urgent",
+            title="补充议题",
+            decision_type="ordinary",
+            urgent_decision="无",
+        )
+    )
+    assert "The agenda is frozen at notice." in page
+    db.session.refresh(meeting)
+    assert len(meeting.agenda) == 1
+
+
+def test_the_desk_corrects_an_entry_with_a_reason_as_a_new_version(
+    client: FlaskClient, world: World, in_session: Meeting
+) -> None:
+    staff(client, world)
+    url = f"/meetings/{in_session.id}"
+    me = world.residents["resident"].id
+    post(client, f"{url}/desk", f"{url}/desk/sign-in", resident_id=me)
+    desk = text_of(client.get(f"{url}/desk?q=张"))
+    assert "Correct this entry" in desk
+    assert 'name="reason"' in desk
+    row = db.session.execute(
+        select(Attendance).where(Attendance.meeting_id == in_session.id)
+    ).scalar_one()
+    # No reason: a flash, nothing changed.
+    page = text_of(
+        post(client, f"{url}/desk", f"{url}/desk/correction", resident_id=me, status="absent")
+    )
+    assert "A correction needs the person, the right entry and its reason." in page
+    db.session.refresh(row)
+    assert (row.status, row.version) == ("present", 1)
+    # The same status again: nothing to correct.
+    page = text_of(
+        post(
+            client,
+            f"{url}/desk",
+            f"{url}/desk/correction",
+            resident_id=me,
+            status="present",
+            reason="点错了",
+        )
+    )
+    assert "Nothing changed." in page
+    db.session.refresh(row)
+    assert row.version == 1
+    before = audit_actions("meetings:attendance:correct")
+    page = text_of(
+        post(
+            client,
+            f"{url}/desk",
+            f"{url}/desk/correction",
+            resident_id=me,
+            status="absent",
+            reason="签到时点错了人",
+            q="张",
+        )
+    )
+    assert "The entry of 张秀英 is corrected (version 2)." in page
+    db.session.refresh(row)
+    assert (row.status, row.version) == ("absent", 2)
+    versions = db.session.execute(
+        select(AttendanceVersion.version, AttendanceVersion.status, AttendanceVersion.reason)
+        .where(AttendanceVersion.attendance_id == row.id)
+        .order_by(AttendanceVersion.version)
+    ).all()
+    assert [tuple(v) for v in versions] == [(1, "present", None), (2, "absent", "签到时点错了人")]
+    assert audit_actions("meetings:attendance:correct") == before + 1
+    # Someone never signed in has nothing to correct.
+    other = make_resident(world.community, name="赵六", household="H099")
+    db.session.commit()
+    page = text_of(
+        post(
+            client,
+            f"{url}/desk",
+            f"{url}/desk/correction",
+            resident_id=other.id,
+            status="present",
+            reason="补签",
+        )
+    )
+    assert "This person was not signed in." in page

@@ -39,6 +39,12 @@ _RULE = {
             "type": "boolean",
             "description": "true: the number is practice, not statute (惯例，非法定)",
         },
+        "overlays": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the charter or provincial overlay versions that tighten this rule "
+            "(章程加严); empty: the statute alone",
+        },
     },
 }
 

@@ -1475,6 +1475,8 @@ def agenda_item_json(meeting: Meeting, item: AgendaItem) -> dict[str, Any]:
             **_citation(rule),
             "threshold": rule.threshold_words("en"),
             "threshold_zh": rule.threshold_words("zh"),
+            # The charter versions that tighten this rule (consult.meetings.charter), if any.
+            "overlays": list(rule.overlays),
         },
     }
 

@@ -230,6 +230,7 @@ def test_a_meeting_after_the_effective_date_is_judged_by_the_charter(town):
         i for i in service.meeting_summary(meeting)["agenda"] if i["decision_type"] == "major"
     )
     assert item["rule"]["id"] == "CHARTER-v1"
+    assert item["rule"]["overlays"] == ["charter-anle-v1"]
 
 
 def test_a_meeting_before_the_effective_date_keeps_the_statute(town):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from consult import clock
 from consult.actor import Actor
 from consult.extensions import db
-from consult.meetings import attachments, service
+from consult.meetings import attachments, charter, service
 from consult.meetings.models import Body, Meeting
 from consult.registry.models import Community
 
@@ -94,6 +94,24 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
             term_start=service.local_date(community, now) - timedelta(days=365),
         ).body
     )
+    if charter.latest_charter(community.id) is None:
+        # The community's charter asks more than the statute for major matters (URC25-24:
+        # a majority of those present): two thirds, so the meeting page shows 章程加严.
+        charter.adopt_charter(
+            actor,
+            community,
+            title="和平里社区居民自治章程",
+            article=12,
+            effective_from=service.local_date(community, now),
+            decision_reference="2025年12月居民会议通过",
+            rules=[
+                {
+                    "body": "residents_meeting",
+                    "decision_type": "major",
+                    "threshold": {"basis": "present", "op": ">=", "num": 2, "den": 3},
+                }
+            ],
+        )
     upcoming = _meeting(community, UPCOMING)
     if upcoming is None:
         upcoming = service.create_meeting(

@@ -18,6 +18,7 @@ from consult.demo.people import to_csv
 from consult.demo.plans import heping, shiqiao
 from consult.extensions import db
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
+from consult.meetings.charter_models import Charter
 from consult.registry.enrolment import actor_for
 from consult.registry.models import (
     Community,
@@ -46,6 +47,7 @@ COUNTED = (
     AuditEntry,
     Attachment,
     AttachmentBlob,
+    Charter,
 )
 
 
@@ -84,6 +86,7 @@ def test_loading_the_demo_twice_changes_nothing(db_session: Any) -> None:
     assert _counts() == after_first
     assert first == second
     assert after_first["Attachment"] == after_first["AttachmentBlob"] == 1  # the site sketch
+    assert after_first["Charter"] == 1  # 和平里社区's charter tightens major matters
     assert 700 <= _residents("heping") <= 900
     assert 30 <= _residents("shiqiao") <= 60
     assert first["community"] == {"code": "heping", "name": "和平里社区"}

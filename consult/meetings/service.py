@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from consult import clock
@@ -1041,6 +1042,13 @@ def _check_proxy(
     return holder
 
 
+def _insert(model: type[Attendance]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT DO NOTHING, in the session's SQL dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
 def _duplicate(meeting: Meeting, resident: Resident) -> Conflict:
     if _attendance(meeting, resident.id) is not None:
         return Conflict(
@@ -1135,25 +1143,30 @@ def _record_attendance(
     if wanted is AttendanceStatus.PROXY:
         holder = _check_proxy(meeting, community, resident, proxy_holder_id, on)
     attends = wanted is not AttendanceStatus.ABSENT
-    row = Attendance(
-        meeting_id=meeting.id,
-        resident_id=resident.id,
-        status=wanted.value,
-        proxy_holder_id=holder.id if holder else None,
-        represented_household_id=(
-            resident.household_id if attends and meeting.body.body_mode is Mode.HOUSEHOLDS else None
-        ),
-        arrived_at=now if wanted is AttendanceStatus.PRESENT else None,
-        version=1,
-        recorded_at=now,
-        recorded_by=actor.user_id,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        raise _duplicate(meeting, resident) from None
+    # The unique constraints refuse a second row for the person (or household): the INSERT
+    # then inserts nothing (no savepoint needed, the transaction stays usable) and says so.
+    row = db.session.execute(
+        _insert(Attendance)
+        .values(
+            meeting_id=meeting.id,
+            resident_id=resident.id,
+            status=wanted.value,
+            proxy_holder_id=holder.id if holder else None,
+            represented_household_id=(
+                resident.household_id
+                if attends and meeting.body.body_mode is Mode.HOUSEHOLDS
+                else None
+            ),
+            arrived_at=now if wanted is AttendanceStatus.PRESENT else None,
+            version=1,
+            recorded_at=now,
+            recorded_by=actor.user_id,
+        )
+        .on_conflict_do_nothing()
+        .returning(Attendance)
+    ).scalar_one_or_none()
+    if row is None:
+        raise _duplicate(meeting, resident)
     _version(row, None, actor, now)
     db.session.flush()
     record(

@@ -249,7 +249,8 @@ def record_attendance(meeting_id: int) -> Any:
     body = read_body(_ATTENDANCE)
     row = meetings.record_attendance(
         g.actor,
-        _meeting(meeting_id),
+        # Read under the shared lock the sign-in takes anyway: one query for the meeting.
+        meetings.get_meeting(g.actor, meeting_id, for_share=True),
         resident_id=body["resident_id"],
         status=body["status"],
         proxy_holder_id=body["proxy_holder_id"],

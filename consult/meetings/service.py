@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -133,6 +133,29 @@ def _text(
 def _lock(meeting: Meeting) -> None:
     """Take the meeting's row lock (and re-read it): changes to one meeting queue up."""
     db.session.refresh(meeting, with_for_update=True)
+
+
+_SHARE_LOCKED = "consult.meetings.share_locked_in"
+
+
+def _innermost_transaction() -> object:
+    # A savepoint rolled back releases the row locks taken inside it: a lock counts only in the
+    # (sub)transaction that took it.
+    session = db.session()
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _mark_share_locked(meeting: Meeting) -> None:
+    inspect(meeting).info[_SHARE_LOCKED] = _innermost_transaction()
+
+
+def _share_lock(meeting: Meeting) -> None:
+    """Take the meeting's shared row lock (and re-read it), unless this transaction has already
+    read it under that lock (get_meeting(for_share=True)): once per transaction is enough."""
+    held_in = inspect(meeting).info.get(_SHARE_LOCKED)
+    if held_in is None or held_in is not _innermost_transaction():
+        db.session.refresh(meeting, with_for_update={"read": True})
+        _mark_share_locked(meeting)
 
 
 def _now(at: datetime | None) -> datetime:
@@ -581,9 +604,17 @@ def create_meeting(
     return meeting
 
 
-def get_meeting(actor: Actor, meeting_id: int) -> Meeting:
-    """A meeting the actor may see: noticed meetings are public, drafts are the committee's."""
-    meeting = db.session.get(Meeting, meeting_id)
+def get_meeting(actor: Actor, meeting_id: int, *, for_share: bool = False) -> Meeting:
+    """A meeting the actor may see: noticed meetings are public, drafts are the committee's.
+    `for_share`: read it under the shared row lock sign-ins take (_share_lock), in one query."""
+    if for_share:
+        meeting = db.session.get(
+            Meeting, meeting_id, with_for_update={"read": True}, populate_existing=True
+        )
+        if meeting is not None:
+            _mark_share_locked(meeting)
+    else:
+        meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("no such meeting")
     if not meeting.is_public and not can(actor, "meetings:meeting:read", meeting.community_id):
@@ -1118,7 +1149,7 @@ def _record_attendance(
     # A shared lock: sign-ins at several desks proceed side by side, while opening, adjourning
     # or editing the meeting (which take the exclusive lock) wait for them. Duplicates are
     # refused by the database's unique constraints, the proxy cap by the holder's row lock.
-    db.session.refresh(meeting, with_for_update={"read": True})
+    _share_lock(meeting)
     meeting.require_in_session("record attendance")
     try:
         wanted = AttendanceStatus(status)

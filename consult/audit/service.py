@@ -48,14 +48,32 @@ def _check_no_secrets(payload: Any, path: str = "") -> None:
 _AUDIT_LOCK_CLASS = 0x4155  # "AU"
 
 
-def _queue_for_log(community_id: int | None) -> None:
-    """Wait for the other writers to this log to commit (PostgreSQL; a no-op on SQLite)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    db.session.execute(
-        text("SELECT pg_advisory_xact_lock(:cls, :obj)"),
-        {"cls": _AUDIT_LOCK_CLASS, "obj": community_id or 0},
-    )
+def _last_seq(log_id: str, community_id: int | None) -> int | None:
+    """The log's last sequence number, read once the other writers to it have committed.
+
+    On PostgreSQL a transaction-scoped advisory lock per log makes them queue (held until
+    commit). Each statement reads its own snapshot (READ COMMITTED), so the read, which starts
+    once the lock is granted, sees the previous holder's entry. With psycopg both go to the
+    server in one round trip (pipeline mode): the lock is what every sign-in at a meeting queues
+    for, so each wait inside it counts once per writer. SQLite has one writer at a time anyway.
+    """
+    db.session.flush()  # the caller's own writes first, before queueing: the lock is held less
+    connection = db.session.connection()
+    read_last = select(func.max(AuditEntry.seq)).where(AuditEntry.log_id == log_id)
+    if connection.dialect.name != "postgresql":
+        return connection.execute(read_last).scalar_one()
+    lock = {"cls": _AUDIT_LOCK_CLASS, "obj": community_id or 0}
+    driver = connection.connection.driver_connection
+    if connection.dialect.driver == "psycopg" and driver is not None:
+        with driver.pipeline():
+            driver.execute("SELECT pg_advisory_xact_lock(%(cls)s, %(obj)s)", lock)
+            cursor = driver.execute(
+                "SELECT max(seq) FROM audit_entries WHERE log_id = %(log)s", {"log": log_id}
+            )
+        row = cursor.fetchone()
+        return row[0] if row is not None else None
+    connection.execute(text("SELECT pg_advisory_xact_lock(:cls, :obj)"), lock)
+    return connection.execute(read_last).scalar_one()
 
 
 def record(
@@ -76,12 +94,9 @@ def record(
     """
     body = payload or {}
     _check_no_secrets(body)
+    payload_json = canonical_json(body)  # what need not wait for the lock is done before it
     log_id = log_id_for(community_id)
-    _queue_for_log(community_id)
-    last = db.session.execute(
-        select(func.max(AuditEntry.seq)).where(AuditEntry.log_id == log_id)
-    ).scalar_one()
-    seq = (last or 0) + 1
+    seq = (_last_seq(log_id, community_id) or 0) + 1
     at = clock.now()
     entry_doc = {
         "log": log_id,
@@ -103,7 +118,7 @@ def record(
         action=action,
         object_type=obj_type,
         object_id=str(obj_id),
-        payload=canonical_json(body),
+        payload=payload_json,
         leaf=leaf,
         leaf_hash=sha256_hex(leaf.encode("utf-8")),
     )

@@ -3,16 +3,25 @@
     python bench/sign_in.py                    # PostgreSQL from CONSULT_TEST_DATABASE_URL
     python bench/sign_in.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
     python bench/sign_in.py --via service      # call the service directly, no HTTP
+    python bench/sign_in.py --threads          # all desks in one process, one thread each
 
 A dedicated database `consult_bench_sign_in` is created on that server (dropped first if it
 exists, and dropped again afterwards unless --keep). The register gets `--attendees` adults in
 households of two; a residents' meeting (all adults) is created, noticed and opened. Then each
-desk — a thread with its own Flask test client and bearer token, so its own app context and
+desk — a process with its own Flask test client and bearer token, so its own app context and
 database session — signs in its share of the attendees through `POST
 /api/v1/meetings/{id}/attendance`, one request and one commit each, exactly as a tablet at the
-door would. Sign-ins share the meeting's row lock (opening and adjourning wait for them); a
-proxy locks its holder's row, and the audit log's sequence is taken under a per-community
-advisory lock at the end of the transaction (consult.audit.service).
+door would.
+
+Desks are processes by default because that is how the application is served: by several
+worker processes (`gunicorn -w 4`, docs/configuration.md), each request in one of them. With
+`--threads` every desk is a thread of one Python process, so all eight share one interpreter
+lock, as a single worker would; printed for comparison. Either way the client, the application
+and PostgreSQL share this machine's CPUs.
+
+Sign-ins share the meeting's row lock (opening and adjourning wait for them); a proxy locks its
+holder's row, and the audit log's sequence is taken under a per-community advisory lock at the
+end of the transaction (consult.audit.service).
 
 Prints one JSON document: {"backend", "attendees", "desks", "seconds", "sign_ins_per_second",
 "latency_ms": {"p50", "p95", "p99", "max"}, "errors", "quorum", "machine", "target_met"}.
@@ -320,17 +329,27 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL server URL (default: CONSULT_TEST_DATABASE_URL); the benchmark "
         f"uses its own database {BENCH_DATABASE} there",
     )
-    parser.add_argument(
+    desks_are = parser.add_mutually_exclusive_group()
+    desks_are.add_argument(
         "--processes",
-        action="store_true",
-        help="run each desk in its own process (as behind several server workers), not a thread",
+        dest="threads",
+        action="store_false",
+        help="run each desk in its own process, as behind several server workers (the default)",
     )
+    desks_are.add_argument(
+        "--threads",
+        dest="threads",
+        action="store_true",
+        help="run every desk as a thread of this one process (one interpreter lock for all)",
+    )
+    parser.set_defaults(threads=False)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("give --database-url or set CONSULT_TEST_DATABASE_URL (PostgreSQL)")
-    result = run(args.attendees, args.desks, args.via, args.database_url, args.keep, args.processes)
+    processes = not args.threads
+    result = run(args.attendees, args.desks, args.via, args.database_url, args.keep, processes)
     print(json.dumps(result, ensure_ascii=False))
     return 1 if args.check and not result["target_met"] else 0
 

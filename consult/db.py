@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -41,3 +42,38 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def insert_rows(session: Any, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows of `table` in the session's transaction, as fast as the backend allows.
+
+    On PostgreSQL with psycopg, COPY: an executemany sends one INSERT per row (100,000 residents
+    and their first versions took about as long as everything else an import does). Values go
+    through each column's bind processing first, as an INSERT would, so types like UTCDateTime
+    behave the same. Elsewhere a plain executemany. Every row must have the same keys.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    if dialect.name != "postgresql" or dialect.driver != "psycopg" or driver is None:
+        connection.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0].keys())
+    columns = [table.c[name] for name in names]
+    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    preparer = dialect.identifier_preparer
+    statement = "COPY {} ({}) FROM STDIN".format(
+        preparer.format_table(table), ", ".join(preparer.quote(name) for name in names)
+    )
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if process is None or value is None else process(value)
+                    for value, process in zip(
+                        (row[name] for name in names), processors, strict=True
+                    )
+                ]
+            )

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from consult.rules.eligibility import Registration
 from consult.rules.idcard import IdNumberError, parse_id_number
+
+# Line breaks, tabs, NUL (which PostgreSQL refuses) and DEL have no place in a name or code.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 REQUIRED_COLUMNS = ("household", "name", "birth_date", "gender", "group", "phone", "id_number")
 OPTIONAL_COLUMNS = ("registration", "registered_since")
@@ -123,8 +127,7 @@ def _parse_row(
     reasons: list[str] = []
     household, name, group = cell("household"), cell("name"), cell("group")
     for label, text in (("household", household), ("name", name), ("group", group)):
-        if any(ch < " " or ch == "\x7f" for ch in text):
-            # Line breaks, tabs and NUL (which PostgreSQL refuses) have no place in a name.
+        if _CONTROL.search(text):
             reasons.append(f"{label} contains a line break or another control character")
     if not household:
         reasons.append("household is empty")

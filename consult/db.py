@@ -47,33 +47,43 @@ class Base(DeclarativeBase):
 def insert_rows(session: Any, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows of `table` in the session's transaction, as fast as the backend allows.
 
-    On PostgreSQL with psycopg, COPY: an executemany sends one INSERT per row (100,000 residents
-    and their first versions took about as long as everything else an import does). Values go
-    through each column's bind processing first, as an INSERT would, so types like UTCDateTime
-    behave the same. Elsewhere a plain executemany. Every row must have the same keys.
+    A register import writes 100,000 residents and as many first versions; through SQLAlchemy's
+    executemany, building the parameters and sending one INSERT per row cost as much as
+    everything else the import does. So values go through each column's bind processing
+    first, exactly as an INSERT would (types like UTCDateTime behave the same), and then
+    straight to the driver: COPY on PostgreSQL with psycopg, the sqlite3 module's executemany
+    on SQLite, a plain executemany elsewhere. Every row must have the same keys.
     """
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     driver = connection.connection.driver_connection
-    if dialect.name != "postgresql" or dialect.driver != "psycopg" or driver is None:
+    fast = (dialect.name, dialect.driver) in (("postgresql", "psycopg"), ("sqlite", "pysqlite"))
+    if not fast or driver is None:
         connection.execute(table.insert(), list(rows))
         return
     names = list(rows[0].keys())
-    columns = [table.c[name] for name in names]
-    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    processed = (
+        [
+            value if process is None or value is None else process(value)
+            for value, process in zip((row[name] for name in names), processors, strict=True)
+        ]
+        for row in rows
+    )
     preparer = dialect.identifier_preparer
-    statement = "COPY {} ({}) FROM STDIN".format(
+    target = "{} ({})".format(
         preparer.format_table(table), ", ".join(preparer.quote(name) for name in names)
     )
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    value if process is None or value is None else process(value)
-                    for value, process in zip(
-                        (row[name] for name in names), processors, strict=True
-                    )
-                ]
-            )
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for values in processed:
+                copy.write_row(values)
+        return
+    cursor = driver.cursor()
+    try:
+        placeholders = ", ".join("?" for _ in names)
+        cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders})", processed)  # noqa: S608 - identifiers quoted by the dialect, values bound
+    finally:
+        cursor.close()

@@ -19,7 +19,8 @@ from consult.meetings.charter_forms import CharterForm, EndMembershipForm, Membe
 from consult.meetings.views import _locale, body_kind_label, decision_label, problem_text
 from consult.registry.models import Resident
 from consult.rules.model import BodyKind, DecisionType
-from consult.rules.thresholds import Basis
+from consult.rules.overlay_data import entry_words
+from consult.rules.thresholds import BASIS_EN, BASIS_ZH, Basis
 from consult.web.permissions import permission
 
 bp = Blueprint("bodies", __name__)
@@ -37,8 +38,17 @@ def _charter_choices(form: CharterForm) -> None:
     form.decision_type.choices = [("", _("Every decision of the body"))] + [
         (d.value, decision_label(d.value)) for d in DecisionType
     ]
-    form.basis.choices = [("", _("(unchanged)"))] + [(b.value, b.value) for b in Basis]
+    words = BASIS_ZH if _locale() == "zh" else BASIS_EN
+    form.basis.choices = [("", _("(unchanged)"))] + [(b.value, words[b]) for b in Basis]
     form.op.choices = [(">=", _("or more (以上)")), (">", _("more than (超过)"))]
+
+
+def _rule_scope(rule: dict[str, Any]) -> str:
+    """居民会议 · 重要事项: the body and the decisions an overlay entry tightens."""
+    decisions = (
+        decision_label(rule["decision_type"]) if rule.get("decision_type") else _("every decision")
+    )
+    return f"{service_body_label(rule['body'])} · {decisions}"
 
 
 def service_body_label(kind: str) -> str:
@@ -99,6 +109,8 @@ def charter(code: str) -> Any:
         problems=problems,
         charters=charters.charters_json(g.community),
         locale=_locale(),
+        rule_scope=_rule_scope,
+        rule_words=lambda rule: entry_words(rule, _locale()),
     ), status
 
 

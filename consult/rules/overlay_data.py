@@ -24,7 +24,15 @@ from typing import Any
 from consult.rules.errors import OverlayError
 from consult.rules.model import BodyKind, DecisionType, Mode, Population
 from consult.rules.overlays import OverlayEntry, Share
-from consult.rules.thresholds import Basis, Op, Threshold
+from consult.rules.thresholds import (
+    Basis,
+    Op,
+    Threshold,
+    share_en,
+    share_zh,
+    threshold_en,
+    threshold_zh,
+)
 
 Key = tuple[BodyKind, DecisionType | None]
 
@@ -230,3 +238,65 @@ def entries_as_data(entries: Mapping[Key, OverlayEntry]) -> list[dict[str, Any]]
     dorder = {d: i for i, d in enumerate(DecisionType)}
     keys = sorted(entries, key=lambda k: (order[k[0]], -1 if k[1] is None else dorder[k[1]]))
     return [entry_as_data(k, entries[k]) for k in keys]
+
+
+_MODE_ZH = {
+    "all_adults": "全体成年居民",
+    "households": "每户派代表",
+    "group_representatives": "各组代表",
+}
+_MODE_EN = {
+    "all_adults": "all adults",
+    "households": "one per household",
+    "group_representatives": "group representatives",
+}
+_FLAG_WORDS = {
+    "short_notice_allowed": (
+        ("可以临时召集", "short notice allowed"),
+        ("不得临时召集", "no short notice"),
+    ),
+    "proxies_allowed": (("可以委托", "proxies allowed"), ("不得委托", "no proxies")),
+    "candidates_may_hold_proxies": (
+        ("候选人可以受托", "candidates may hold proxies"),
+        ("候选人不得受托", "candidates may not hold proxies"),
+    ),
+}
+
+
+def entry_words(raw: Mapping[str, Any], locale: str | None) -> list[str]:
+    """What one stored overlay entry asks, in words a committee reads (already-valid data:
+    `entries_from_data` accepted it when the charter was adopted)."""
+    zh = locale is None or locale.lower().startswith("zh")
+    words: list[str] = []
+    if raw.get("threshold") is not None:
+        t = raw["threshold"]
+        threshold = Threshold(Basis(t["basis"]), Op(t["op"]), t["num"], t["den"])
+        words.append(
+            ("通过：" + threshold_zh(threshold)) if zh else ("to pass: " + threshold_en(threshold))
+        )
+    for mode, q in (raw.get("quorum") or {}).items():
+        threshold = Threshold(Basis(q["basis"]), Op(q["op"]), q["num"], q["den"])
+        if zh:
+            where = "" if mode == ANY_MODE else f"（{_MODE_ZH.get(mode, mode)}）"
+            words.append(f"法定人数{where}：{threshold_zh(threshold)}")
+        else:
+            where = "" if mode == ANY_MODE else f" ({_MODE_EN.get(mode, mode)})"
+            words.append(f"quorum{where}: {threshold_en(threshold)}")
+    for population, share in (raw.get("demand") or {}).items():
+        proportion = Share(Op(share["op"]), share["num"], share["den"])
+        words.append(
+            f"提议召集：{population} {share_zh(proportion)}"
+            if zh
+            else f"to demand a meeting: {share_en(proportion)} of {population}"
+        )
+    if raw.get("notice_days") is not None:
+        days = raw["notice_days"]
+        words.append(f"提前 {days} 日通知" if zh else f"notice {days} days ahead")
+    if raw.get("proxy_max_per_holder") is not None:
+        most = raw["proxy_max_per_holder"]
+        words.append(f"每人至多受托 {most} 人" if zh else f"at most {most} proxies per holder")
+    for name, (yes, no) in _FLAG_WORDS.items():
+        if raw.get(name) is not None:
+            chosen = yes if raw[name] else no
+            words.append(chosen[0] if zh else chosen[1])
+    return words

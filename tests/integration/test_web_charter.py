@@ -58,6 +58,8 @@ def test_staff_adopt_a_charter_and_the_meeting_page_marks_the_stricter_rule(
     done = post(client, "/c/heping/charter", "/c/heping/charter", **CHARTER)
     assert done.status_code == 200
     assert "《和平里社区居民自治章程》第十二条" in text_of(done)
+    # The stricter rule in words, not only as data.
+    assert "<strong>居民会议 · 重要事项</strong>：通过：到会人员三分之二以上" in text_of(done)
     meeting = make_meeting(world.community, agenda=(("重大事项", "major"),))
     db.session.commit()
     shown = text_of(client.get(f"/meetings/{meeting.id}"))

@@ -215,3 +215,29 @@ def test_data_entries_data_is_the_identity(data: list[dict[str, object]]) -> Non
     once = entries_as_data(entries_from_data(data))
     assert entries_as_data(entries_from_data(once)) == once
     assert sorted(once, key=_key) == sorted(data, key=_key)
+
+
+def test_entry_words_say_what_a_charter_asks_in_both_languages() -> None:
+    from consult.rules.overlay_data import entry_words
+
+    entry = {
+        "body": "representative_council",
+        "threshold": {"basis": "present", "op": ">=", "num": 2, "den": 3},
+        "quorum": {"any": {"basis": "body_members", "op": ">", "num": 3, "den": 4}},
+        "notice_days": 5,
+        "proxies_allowed": False,
+    }
+    assert entry_words(entry, "zh") == [
+        "通过：到会人员三分之二以上",
+        "法定人数：超过组成人员的四分之三",
+        "提前 5 日通知",
+        "不得委托",
+    ]
+    assert entry_words(entry, "en") == [
+        "to pass: two-thirds or more of those present",
+        "quorum: more than three-quarters of the members of the body",
+        "notice 5 days ahead",
+        "no proxies",
+    ]
+    households = {"body": "residents_meeting", "quorum": {"households": entry["quorum"]["any"]}}
+    assert entry_words(households, "zh") == ["法定人数（每户派代表）：超过组成人员的四分之三"]

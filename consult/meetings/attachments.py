@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from consult import clock
@@ -236,14 +236,14 @@ def by_item(meeting: Meeting) -> dict[int | None, list[Attachment]]:
     return grouped
 
 
-def community_of_attachment(attachment_id: int) -> Community | None:
-    """For the edge's permission gate: the community an attachment belongs to."""
-    return db.session.execute(
+def community_of_attachment(attachment_id: int) -> Select[Community]:
+    """For the edge's permission gate: the query for the community an attachment belongs to."""
+    return (
         select(Community)
         .join(Meeting, Meeting.community_id == Community.id)
         .join(Attachment, Attachment.meeting_id == Meeting.id)
         .where(Attachment.id == attachment_id)
-    ).scalar_one_or_none()
+    )
 
 
 def attachment_json(attachment: Attachment) -> dict[str, Any]:

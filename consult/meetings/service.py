@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -630,28 +630,26 @@ def get_agenda_item(actor: Actor, item_id: int) -> AgendaItem:
     return item
 
 
-def community_of_meeting(meeting_id: int) -> Community | None:
-    """For the edge's permission gate: the community a meeting belongs to."""
-    return db.session.execute(
+def community_of_meeting(meeting_id: int) -> Select[Community]:
+    """For the edge's permission gate: the query for the community a meeting belongs to."""
+    return (
         select(Community)
         .join(Meeting, Meeting.community_id == Community.id)
         .where(Meeting.id == meeting_id)
-    ).scalar_one_or_none()
+    )
 
 
-def community_of_agenda_item(item_id: int) -> Community | None:
-    return db.session.execute(
+def community_of_agenda_item(item_id: int) -> Select[Community]:
+    return (
         select(Community)
         .join(Meeting, Meeting.community_id == Community.id)
         .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
         .where(AgendaItem.id == item_id)
-    ).scalar_one_or_none()
+    )
 
 
-def community_of_body(body_id: int) -> Community | None:
-    return db.session.execute(
-        select(Community).join(Body, Body.community_id == Community.id).where(Body.id == body_id)
-    ).scalar_one_or_none()
+def community_of_body(body_id: int) -> Select[Community]:
+    return select(Community).join(Body, Body.community_id == Community.id).where(Body.id == body_id)
 
 
 def add_agenda_item(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 
 from consult import clock
 from consult.accounts.models import RoleAssignment, User, VerificationCode
@@ -26,10 +26,15 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 
 
-def actor_for(user: User, community_id: int | None) -> Actor:
-    """The actor `user` is in `community_id` (default: the resident's own community)."""
+def actor_for(
+    user: User, community_id: int | None, assigned: frozenset[Role] | None = None
+) -> Actor:
+    """The actor `user` is in `community_id` (default: the resident's own community).
+    `assigned`: the user's standing roles in `community_id`, when the caller has read them
+    already (community_and_roles); otherwise they are read here."""
     resident = db.session.get(Resident, user.resident_id) if user.resident_id else None
     if community_id is None:
+        assigned = None
         if resident is not None:
             community_id = resident.community_id
         else:
@@ -41,16 +46,19 @@ def actor_for(user: User, community_id: int | None) -> Actor:
             ).scalar_one_or_none()
     roles: set[Role] = set()
     if community_id is not None:
-        roles = {
-            Role(r)
-            for r in db.session.execute(
-                select(RoleAssignment.role).where(
-                    RoleAssignment.user_id == user.id,
-                    RoleAssignment.community_id == community_id,
-                    RoleAssignment.revoked_at.is_(None),
-                )
-            ).scalars()
-        }
+        if assigned is not None:
+            roles = set(assigned)
+        else:
+            roles = {
+                Role(r)
+                for r in db.session.execute(
+                    select(RoleAssignment.role).where(
+                        RoleAssignment.user_id == user.id,
+                        RoleAssignment.community_id == community_id,
+                        RoleAssignment.revoked_at.is_(None),
+                    )
+                ).scalars()
+            }
         if resident is not None and resident.community_id == community_id and user.is_verified:
             roles.add(Role.RESIDENT)
     return Actor(
@@ -61,6 +69,28 @@ def actor_for(user: User, community_id: int | None) -> Actor:
         is_admin=user.is_admin,
         label=user.email,
     )
+
+
+def community_and_roles(
+    query: Select[Community], user_id: int | None
+) -> tuple[Community | None, frozenset[Role] | None]:
+    """Run `query` for one community and, in the same round trip, read the standing roles
+    `user_id` holds there (for actor_for's `assigned`; None when there is no user)."""
+    if user_id is None:
+        return db.session.execute(query).scalar_one_or_none(), None
+    rows = db.session.execute(
+        query.add_columns(RoleAssignment.role).outerjoin(
+            RoleAssignment,
+            and_(
+                RoleAssignment.community_id == Community.id,
+                RoleAssignment.user_id == user_id,
+                RoleAssignment.revoked_at.is_(None),
+            ),
+        )
+    ).all()
+    if not rows:
+        return None, frozenset()
+    return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
 
 
 def communities_of(user: User) -> list[int]:

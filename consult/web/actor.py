@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from consult.accounts.models import User
 from consult.accounts.service import user_for_token
-from consult.actor import Actor
+from consult.actor import Actor, Role
 from consult.registry.enrolment import actor_for
 from consult.registry.models import Community
 
@@ -28,9 +28,14 @@ def load_token_user(authorization: str | None) -> None:
         g.api_token_given = True
 
 
-def current_actor(community: Community | None = None) -> Actor:
-    """The actor in `community` (or in the user's own community when none is given)."""
+def current_actor(
+    community: Community | None = None, assigned: frozenset[Role] | None = None
+) -> Actor:
+    """The actor in `community` (or in the user's own community when none is given).
+    `assigned`: the user's standing roles there, when already read (community_and_roles)."""
     user = request_user()
     if user is None:
         return Actor.anonymous()
-    return actor_for(user, community.id if community is not None else None)
+    if community is None:
+        return actor_for(user, None)
+    return actor_for(user, community.id, assigned)

@@ -11,19 +11,21 @@ from typing import Any, TypeVar
 
 from flask import Flask, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from consult.accounts.policy import PUBLIC, require
+from consult.actor import Role
 from consult.errors import NotFound, Unauthenticated
-from consult.extensions import csrf, db
+from consult.extensions import csrf
 from consult.meetings.attachments import community_of_attachment
 from consult.meetings.service import (
     community_of_agenda_item,
     community_of_body,
     community_of_meeting,
 )
+from consult.registry.enrolment import community_and_roles
 from consult.registry.models import Community
-from consult.web.actor import current_actor, load_token_user
+from consult.web.actor import current_actor, load_token_user, request_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,8 +35,9 @@ AUTHENTICATED = "authenticated"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 #: URL arguments that name an object inside one community: the gate loads that community, so the
-#: permission is checked there (a user may hold roles in several communities).
-COMMUNITY_OF: dict[str, Callable[[int], Community | None]] = {
+#: permission is checked there (a user may hold roles in several communities). Each gives the
+#: query for that community; the user's roles there are read with it, in one round trip.
+COMMUNITY_OF: dict[str, Callable[[int], Select[Community]]] = {
     "meeting_id": community_of_meeting,
     "item_id": community_of_agenda_item,
     "body_id": community_of_body,
@@ -89,25 +92,28 @@ def register_permission_gate(app: Flask) -> None:
         if name is None:
             raise RuntimeError(f"route {endpoint!r} names no permission")
         code = (request.view_args or {}).get("code")
+        user = request_user()
+        user_id = user.id if user is not None else None
         community = None
+        assigned: frozenset[Role] | None = None
         if code is not None:
             if "\x00" in code:  # PostgreSQL refuses NUL in text: no community has it
                 raise NotFound("no such community")
-            community = db.session.execute(
-                select(Community).where(Community.code == code)
-            ).scalar_one_or_none()
+            community, assigned = community_and_roles(
+                select(Community).where(Community.code == code), user_id
+            )
             if community is None:
                 raise NotFound("no such community")
         else:
             for argument, community_of in COMMUNITY_OF.items():
                 value = (request.view_args or {}).get(argument)
                 if value is not None:
-                    community = community_of(value)
+                    community, assigned = community_and_roles(community_of(value), user_id)
                     if community is None:
                         raise NotFound(f"no such {argument.removesuffix('_id')}")
                     break
         g.community = community
-        g.actor = current_actor(community)
+        g.actor = current_actor(community, assigned)
         if name == PUBLIC:
             return
         if name == AUTHENTICATED:

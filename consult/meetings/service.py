@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select, bindparam, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from consult import clock
 from consult.accounts.policy import can, require
@@ -1071,13 +1073,6 @@ def _check_proxy(
     return holder
 
 
-def _insert(model: type[Attendance]) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say ON CONFLICT DO NOTHING, in the session's SQL dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
-
-
 def _duplicate(meeting: Meeting, resident: Resident) -> Conflict:
     if _attendance(meeting, resident.id) is not None:
         return Conflict(
@@ -1090,6 +1085,51 @@ def _duplicate(meeting: Meeting, resident: Resident) -> Conflict:
         details={"household_id": resident.household_id},
         code="household_represented",
     )
+
+
+#: A first version's columns, copied from its attendance row's (its reason stays empty).
+_FIRST_VERSION_OF = {
+    "attendance_id": "id",
+    "version": "version",
+    "status": "status",
+    "proxy_holder_id": "proxy_holder_id",
+    "arrived_at": "arrived_at",
+    "departed_at": "departed_at",
+    "recorded_at": "recorded_at",
+    "recorded_by": "recorded_by",
+}
+
+#: What a sign-in writes to its attendance row (the parameters of _sign_in_statement).
+_SIGN_IN_COLUMNS = (
+    "meeting_id",
+    "resident_id",
+    "status",
+    "proxy_holder_id",
+    "represented_household_id",
+    "arrived_at",
+    "version",
+    "recorded_at",
+    "recorded_by",
+)
+
+
+@cache
+def _sign_in_statement() -> Select[Attendance]:
+    """PostgreSQL: INSERT the attendance row ON CONFLICT DO NOTHING and its first version, in
+    one statement, returning the row (none when a unique constraint refused it). Built once:
+    it runs on every sign-in, and building it costs more than running it."""
+    table = Attendance.__table__
+    inserted = (
+        postgresql.insert(Attendance)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in _SIGN_IN_COLUMNS})
+        .on_conflict_do_nothing()
+        .returning(*table.c)
+        .cte("inserted")
+    )
+    first_version = insert(AttendanceVersion).from_select(
+        list(_FIRST_VERSION_OF), select(*(inserted.c[c] for c in _FIRST_VERSION_OF.values()))
+    )
+    return select(aliased(Attendance, inserted)).add_cte(first_version.cte("first_version"))
 
 
 def _version(row: Attendance, reason: str | None, actor: Actor, at: datetime) -> None:
@@ -1174,30 +1214,33 @@ def _record_attendance(
     attends = wanted is not AttendanceStatus.ABSENT
     # The unique constraints refuse a second row for the person (or household): the INSERT
     # then inserts nothing (no savepoint needed, the transaction stays usable) and says so.
-    row = db.session.execute(
-        _insert(Attendance)
-        .values(
-            meeting_id=meeting.id,
-            resident_id=resident.id,
-            status=wanted.value,
-            proxy_holder_id=holder.id if holder else None,
-            represented_household_id=(
-                resident.household_id
-                if attends and meeting.body.body_mode is Mode.HOUSEHOLDS
-                else None
-            ),
-            arrived_at=now if wanted is AttendanceStatus.PRESENT else None,
-            version=1,
-            recorded_at=now,
-            recorded_by=actor.user_id,
-        )
-        .on_conflict_do_nothing()
-        .returning(Attendance)
-    ).scalar_one_or_none()
-    if row is None:
-        raise _duplicate(meeting, resident)
-    _version(row, None, actor, now)
-    db.session.flush()
+    values = {
+        "meeting_id": meeting.id,
+        "resident_id": resident.id,
+        "status": wanted.value,
+        "proxy_holder_id": holder.id if holder else None,
+        "represented_household_id": (
+            resident.household_id if attends and meeting.body.body_mode is Mode.HOUSEHOLDS else None
+        ),
+        "arrived_at": now if wanted is AttendanceStatus.PRESENT else None,
+        "version": 1,
+        "recorded_at": now,
+        "recorded_by": actor.user_id,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The row and its first version in one statement (one round trip): the version is
+        # copied from what was inserted, so nothing is written when the INSERT yields.
+        row = db.session.execute(_sign_in_statement(), values).scalar_one_or_none()
+        if row is None:
+            raise _duplicate(meeting, resident)
+    else:
+        row = db.session.execute(
+            sqlite.insert(Attendance).values(values).on_conflict_do_nothing().returning(Attendance)
+        ).scalar_one_or_none()
+        if row is None:
+            raise _duplicate(meeting, resident)
+        _version(row, None, actor, now)
+        db.session.flush()
     record(
         actor,
         action,

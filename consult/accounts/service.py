@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from consult import clock
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User
@@ -274,17 +274,23 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     return row
 
 
+#: user_for_token's query, built once: it runs on every API request.
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        User.is_active.is_(True),
+    )
+)
+
+
 def user_for_token(token: str) -> User | None:
     """The active user behind a bearer token, or None if unknown or revoked. One query, on every
     API request: nothing is cached, so a revocation or deactivation counts at once."""
     return db.session.execute(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_hash(token),
-            ApiToken.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
+        _USER_FOR_TOKEN, {"token_hash": token_hash(token)}
     ).scalar_one_or_none()
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, session
-from sqlalchemy import Engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import event
 
 from consult import extensions as ext
 from consult.config import ROOT, Config, ConfigError
@@ -40,36 +38,6 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
-
-
-#: A pooled connection idle longer than this is pinged before it is used again (a restarted
-#: server, or a firewall that dropped the connection, is noticed then and the connection
-#: replaced); one given back moments ago, as under load, is used without that round trip.
-PING_AFTER_IDLE_SECONDS = 5.0
-
-
-def _ping_idle_connections(engine: Engine) -> None:
-    """pool_pre_ping, but only for connections that have been idle a while: on a busy server
-    every request would otherwise pay one more round trip to the database."""
-    dialect = engine.dialect
-
-    def now_idle(dbapi_connection: Any, connection_record: Any) -> None:
-        connection_record.info["idle_since"] = time.monotonic()
-
-    def checkout(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
-        since = connection_record.info.get("idle_since")
-        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as exc:
-            if dialect.is_disconnect(exc, dbapi_connection, None):
-                raise DisconnectionError("the pooled connection is gone") from exc
-            raise
-
-    event.listen(engine, "connect", now_idle)
-    event.listen(engine, "checkin", now_idle)
-    event.listen(engine, "checkout", checkout)
 
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -147,8 +115,6 @@ def create_app(config: Config | None = None) -> Flask:
     with app.app_context():
         event.listen(ext.db.engine, "connect", _sqlite_pragmas)
         event.listen(ext.db.engine, "begin", _sqlite_begin)
-        if not app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("pool_pre_ping"):
-            _ping_idle_connections(ext.db.engine)
     ext.migrate.init_app(
         app, ext.db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
     )

@@ -36,8 +36,7 @@ class Config:
         if not db_url:
             db_url = f"sqlite:///{self.INSTANCE_PATH / 'consult.db'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(db_url)
-        # Connections idle a while are pinged before reuse (consult._ping_idle_connections).
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.MAX_CONTENT_LENGTH = int(_env("CONSULT_MAX_UPLOAD_MB", "10") or 10) * 1024 * 1024
         # One attachment of a meeting (PDF, PNG, JPEG); larger files get 422 from the service,
         # and a request over MAX_CONTENT_LENGTH gets 413 before it is read.

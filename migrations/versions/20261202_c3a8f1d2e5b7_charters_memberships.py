@@ -5,7 +5,7 @@ A charter version is never overwritten: a new row points at the one it supersede
 
 Revision ID: c3a8f1d2e5b7
 Revises: 1236d2a5471c
-Create Date: 2026-12-03 00:00:00
+Create Date: 2026-12-02 00:40:00
 
 """
 from alembic import op

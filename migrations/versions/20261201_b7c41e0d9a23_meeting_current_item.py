@@ -2,7 +2,7 @@
 
 Revision ID: b7c41e0d9a23
 Revises: eda3fb4f5470
-Create Date: 2026-12-02 00:00:00
+Create Date: 2026-12-01 23:50:00
 
 """
 from alembic import op

@@ -87,6 +87,11 @@ def operation(
 
 
 _PAGE = ("page", "per_page")
+# Shared by the domain spec modules (spec_meetings, spec_charters, spec_attachments).
+_ID = {"type": "integer", "minimum": 0, "maximum": 2147483647}
+_NOT_FOUND = {"404": _error("NotFound")}
+_CONFLICT = {"409": _error("Conflict")}
+_INVALID = {"422": _error("Invalid")}
 
 
 def _page_of(item: str) -> dict[str, Any]:

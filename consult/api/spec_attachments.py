@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.api.spec import _error, _ok, operation, ref
+from consult.api.spec import _ID, _error, _ok, operation, ref
 
-_ID = {"type": "integer", "minimum": 0, "maximum": 2147483647}
 _TYPES = ("application/pdf", "image/png", "image/jpeg")
 _BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
 

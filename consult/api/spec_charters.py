@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.api.spec import _body, _error, _ok, operation, ref
+from consult.api.spec import _CONFLICT, _NOT_FOUND, _body, _ok, operation, ref
 from consult.rules.model import BodyKind, DecisionType, Mode, Population
 from consult.rules.thresholds import Basis, Op
-
-_NOT_FOUND = {"404": _error("NotFound")}
-_CONFLICT = {"409": _error("Conflict")}
-_INVALID = {"422": _error("Invalid")}
 
 _THRESHOLD = {
     "type": "object",

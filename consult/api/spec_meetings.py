@@ -5,28 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.api.spec import _body, _error, _ok, operation, ref
+from consult.api.spec import (
+    _CONFLICT,
+    _ID,
+    _INVALID,
+    _NOT_FOUND,
+    _PAGE,
+    _body,
+    _error,
+    _ok,
+    _page_of,
+    operation,
+    ref,
+)
 from consult.rules.model import BodyKind, DecisionType, Mode
-
-_ID = {"type": "integer", "minimum": 0, "maximum": 2147483647}
-_NOT_FOUND = {"404": _error("NotFound")}
-_CONFLICT = {"409": _error("Conflict")}
-_INVALID = {"422": _error("Invalid")}
-_PAGE = ("page", "per_page")
-
-
-def _page_of(item: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total"],
-        "properties": {
-            "items": {"type": "array", "items": ref(item)},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 500},
-            "total": {"type": "integer", "minimum": 0},
-        },
-    }
-
 
 _RULE = {
     "type": "object",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -298,7 +298,3 @@ def find_user(email: str) -> User | None:
     return db.session.execute(
         select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
-
-
-def expires_in_days(at: datetime) -> int:
-    return max(0, (at - clock.now()).days)

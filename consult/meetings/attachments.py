@@ -26,7 +26,7 @@ from consult.errors import Conflict, Invalid, NotFound
 from consult.extensions import db
 from consult.meetings.attachment_models import Attachment, AttachmentBlob, AttachmentType
 from consult.meetings.models import AgendaItem, Meeting, MeetingState
-from consult.meetings.service import get_meeting
+from consult.meetings.service import get_meeting, lock_meeting
 from consult.registry.models import Community
 
 #: The default limit per file; the edge passes Config.ATTACHMENT_MAX_BYTES
@@ -68,11 +68,6 @@ def clean_filename(name: str | None, kind: AttachmentType) -> str:
     ext = EXTENSIONS[kind]
     stem = stem[: MAX_FILENAME - len(ext) - 1].rstrip(" ._-") or "attachment"
     return f"{stem}.{ext}"
-
-
-def _lock(meeting: Meeting) -> None:
-    """The meeting's row lock, as the agenda's other changes take it (service._lock)."""
-    db.session.refresh(meeting, with_for_update=True)
 
 
 def _require_open_agenda(meeting: Meeting, item: AgendaItem | None) -> None:
@@ -122,7 +117,7 @@ def add_attachment(
     require(actor, "meetings:agenda:edit", meeting.community_id)
     if item is not None and item.meeting_id != meeting.id:
         raise NotFound("no such agenda item in this meeting")
-    _lock(meeting)
+    lock_meeting(meeting)  # as the agenda's other changes take it
     _require_open_agenda(meeting, item)
     if not content:
         raise Invalid("the file is empty", details={"file": "empty"}, code="file_empty")
@@ -176,7 +171,7 @@ def withdraw_attachment(actor: Actor, attachment: Attachment, *, reason: str) ->
     the file, and the page says when and why it was withdrawn. 409 after adjournment."""
     meeting = get_meeting(actor, attachment.meeting_id)
     require(actor, "meetings:agenda:edit", meeting.community_id)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.require_not_adjourned("withdraw a file")
     text = (reason or "").strip()
     if not text or len(text) > MAX_REASON:

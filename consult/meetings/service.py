@@ -132,7 +132,7 @@ def _text(
     return text
 
 
-def _lock(meeting: Meeting) -> None:
+def lock_meeting(meeting: Meeting) -> None:
     """Take the meeting's row lock (and re-read it): changes to one meeting queue up."""
     db.session.refresh(meeting, with_for_update=True)
 
@@ -665,7 +665,7 @@ def add_agenda_item(
     """Add an item to a draft agenda; once noticed the agenda is frozen (409), and in session
     only an urgent item with the recorded decision that admits it (`urgent_decision`) gets in."""
     require(actor, "meetings:agenda:edit", meeting.community_id)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.require_not_adjourned("change the agenda")
     details: dict[str, str] = {}
     clean_title = _text(details, "title", title, required=True, limit=MAX_TITLE)
@@ -763,7 +763,7 @@ def notice_meeting(actor: Actor, meeting: Meeting, *, at: datetime | None = None
     supervisory committee is invited where the statute gives it the right to attend."""
     require(actor, "meetings:meeting:notice", meeting.community_id)
     now = _now(at)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.require_draft("give notice")
     community = _community(meeting.community_id)
     if not meeting.agenda:
@@ -862,7 +862,7 @@ def open_meeting(actor: Actor, meeting: Meeting, *, at: datetime | None = None) 
     """Open the session, from 60 minutes before it starts so sign-in can begin at the door."""
     require(actor, "meetings:meeting:open", meeting.community_id)
     now = _now(at)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.open(now)
     db.session.flush()
     record(
@@ -880,7 +880,7 @@ def adjourn_meeting(actor: Actor, meeting: Meeting, *, at: datetime | None = Non
     """Close the session; from now on its attendance and agenda never change (409)."""
     require(actor, "meetings:meeting:adjourn", meeting.community_id)
     now = _now(at)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.adjourn(now)
     db.session.flush()
     counts = attendance_counts(meeting)
@@ -911,7 +911,7 @@ def record_party_review(
     meeting = item.meeting
     require(actor, "meetings:agenda:party_review", meeting.community_id)
     now = _now(at)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.require_not_adjourned("record a Party-organization review")
     rule = decision_rule(meeting, item.decision_type)
     if not rule.party_review_required:
@@ -1267,7 +1267,7 @@ def record_departure(
     with the proxies they carried)."""
     require(actor, "meetings:attendance:record", meeting.community_id)
     now = _now(at)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.require_in_session("record a departure")
     row = _attendance(meeting, resident_id)
     if row is None:
@@ -1305,7 +1305,7 @@ def correct_attendance(
     versions stay (AttendanceVersion)."""
     require(actor, "meetings:attendance:correct", meeting.community_id)
     now = _now(at)
-    _lock(meeting)
+    lock_meeting(meeting)
     meeting.require_in_session("correct attendance")
     details: dict[str, str] = {}
     clean_reason = _text(details, "reason", reason, required=True, limit=MAX_TEXT)

@@ -416,6 +416,11 @@ def _urgent_form(**kwargs: Any) -> UrgentItemForm:
     return form
 
 
+def _back_page() -> str:
+    """Where a button returns to: the chair's console if pressed there, else the meeting page."""
+    return "meetings.console" if request.form.get("back") == "console" else "meetings.meeting"
+
+
 def _step(meeting_id: int, action: Any, done: str, back: str = "meetings.meeting") -> Any:
     """A button on a meeting: run `action(meeting)`, flash what happened, go back."""
     form = EmptyForm()
@@ -449,7 +454,7 @@ def open_(meeting_id: int) -> Any:
         meeting_id,
         lambda m: service.open_meeting(g.actor, m),
         _("The meeting is open. Sign-in has begun."),
-        back=(request.form.get("back") == "console" and "meetings.console") or "meetings.meeting",
+        back=_back_page(),
     )
 
 
@@ -460,7 +465,7 @@ def adjourn(meeting_id: int) -> Any:
         meeting_id,
         lambda m: service.adjourn_meeting(g.actor, m),
         _("The meeting is adjourned. Its attendance record is closed."),
-        back=(request.form.get("back") == "console" and "meetings.console") or "meetings.meeting",
+        back=_back_page(),
     )
 
 

@@ -994,12 +994,15 @@ def _resident_of(community: Community, resident_id: int | None, name: str) -> Re
     return resident
 
 
-def _attendance(meeting: Meeting, resident_id: int) -> Attendance | None:
-    return db.session.execute(
-        select(Attendance).where(
-            Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id
-        )
-    ).scalar_one_or_none()
+def _attendance(
+    meeting: Meeting, resident_id: int, *, for_update: bool = False
+) -> Attendance | None:
+    query = select(Attendance).where(
+        Attendance.meeting_id == meeting.id, Attendance.resident_id == resident_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def _check_proxy(
@@ -1037,11 +1040,7 @@ def _check_proxy(
         )
     # The holder's own row, locked: two proxies handed to one holder at two desks queue here,
     # so the count below cannot be raced past the cap.
-    held = db.session.execute(
-        select(Attendance)
-        .where(Attendance.meeting_id == meeting.id, Attendance.resident_id == holder.id)
-        .with_for_update()
-    ).scalar_one_or_none()
+    held = _attendance(meeting, holder.id, for_update=True)
     if held is None or held.attendance_status is not AttendanceStatus.PRESENT or held.departed_at:
         raise Conflict(
             "sign the proxy holder in first: a proxy is carried by someone present",

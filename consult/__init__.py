@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from sqlalchemy import event
 
 from consult import extensions as ext
@@ -50,8 +50,6 @@ def _sqlite_begin(conn: Any) -> None:
     and waits its turn. Reading requests stay deferred and never block each other (WAL)."""
     if conn.dialect.name != "sqlite":
         return
-    from flask import has_request_context, request
-
     reading = has_request_context() and request.method in _READ_ONLY_METHODS
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 

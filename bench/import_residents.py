@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from scratch_db import drop_postgres, prepare_postgres
 
 from consult import create_app
 from consult.actor import Actor
@@ -67,32 +67,6 @@ def peak_memory_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
-def _admin_engine(server_url: str) -> Engine:
-    """A connection to the database the URL names (or `postgres`, if it names ours)."""
-    url = make_url(normalise_database_url(server_url))
-    if url.database in (None, "", BENCH_DATABASE):
-        url = url.set(database="postgres")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def prepare_postgres(server_url: str) -> str:
-    """Create an empty `consult_bench` database on that server; return its URL."""
-    admin = _admin_engine(server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-    admin.dispose()
-    url = make_url(normalise_database_url(server_url)).set(database=BENCH_DATABASE)
-    return url.render_as_string(hide_password=False)
-
-
-def drop_postgres(server_url: str) -> None:
-    admin = _admin_engine(server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-    admin.dispose()
-
-
 def run(rows: int, database_url: str | None, keep: bool, workdir: Path) -> dict[str, Any]:
     from flask_migrate import upgrade
 
@@ -101,7 +75,7 @@ def run(rows: int, database_url: str | None, keep: bool, workdir: Path) -> dict[
     csv_path = workdir / "residents.csv"
     generated = write_register(csv_path, rows)
     if database_url:
-        url = prepare_postgres(database_url)
+        url = prepare_postgres(database_url, BENCH_DATABASE)
         backend = "postgresql"
     else:
         url = f"sqlite:///{workdir / 'bench.db'}"
@@ -135,7 +109,7 @@ def run(rows: int, database_url: str | None, keep: bool, workdir: Path) -> dict[
             db.engine.dispose()
     finally:
         if database_url and not keep:
-            drop_postgres(database_url)
+            drop_postgres(database_url, BENCH_DATABASE)
 
     unchanged_ok = again.created == 0 and again.updated == 0 and again.unchanged == generated
     return {

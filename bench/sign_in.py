@@ -44,7 +44,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, make_url, select, text
+from scratch_db import drop_postgres, prepare_postgres
+from sqlalchemy import func, select
 
 from consult import clock, create_app
 from consult.accounts.models import RoleAssignment, User
@@ -57,30 +58,6 @@ from consult.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "consult_bench_sign_in"
 TARGET_P95_MS = 100.0
-
-
-def _admin_engine(server_url: str) -> Engine:
-    url = make_url(normalise_database_url(server_url))
-    if url.database in (None, "", BENCH_DATABASE):
-        url = url.set(database="postgres")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def prepare_postgres(server_url: str) -> str:
-    admin = _admin_engine(server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-    admin.dispose()
-    url = make_url(normalise_database_url(server_url)).set(database=BENCH_DATABASE)
-    return url.render_as_string(hide_password=False)
-
-
-def drop_postgres(server_url: str) -> None:
-    admin = _admin_engine(server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-    admin.dispose()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -238,7 +215,7 @@ def run(
     from consult.meetings import service
     from consult.meetings.models import Attendance, Meeting
 
-    url = prepare_postgres(database_url)
+    url = prepare_postgres(database_url, BENCH_DATABASE)
     workdir = Path(tempfile.mkdtemp(prefix="consult-bench-sign-in-"))
     config = Config()
     config.INSTANCE_PATH = workdir / "instance"
@@ -290,7 +267,7 @@ def run(
     finally:
         clock.reset()
         if not keep:
-            drop_postgres(database_url)
+            drop_postgres(database_url, BENCH_DATABASE)
     every = [ms for desk in latencies for ms in desk]
     p95 = percentile(every, 0.95)
     return {

@@ -1446,9 +1446,9 @@ def presence(meeting: Meeting) -> Presence:
     )
 
 
-def attendance_counts(meeting: Meeting) -> dict[str, int]:
-    """The counts the public may see: no names."""
-    now = presence(meeting)
+def attendance_counts(meeting: Meeting, now: Presence | None = None) -> dict[str, int]:
+    """The counts the public may see: no names. `now`: presence(meeting), if already read."""
+    now = presence(meeting) if now is None else now
     return {
         "present": now.persons,
         "present_households": now.households,
@@ -1465,14 +1465,16 @@ def roll(meeting: Meeting) -> Roll:
 
 
 def quorum(
-    meeting: Meeting, decision_type: DecisionType | str = DecisionType.ORDINARY
+    meeting: Meeting,
+    decision_type: DecisionType | str = DecisionType.ORDINARY,
+    now: Presence | None = None,
 ) -> QuorumStatus:
     """The quorum now, from the rules engine, in the unit of the alternative that applies:
     persons, or households in household mode. `required` is the least number present that
-    meets it."""
+    meets it. `now`: presence(meeting), if the caller has read it already."""
     rule = decision_rule(meeting, decision_type)
     members = roll(meeting)
-    now = presence(meeting)
+    now = presence(meeting) if now is None else now
     # The register may have changed since someone signed in (a birthday never removes anyone,
     # but a deprivation of political rights might): never claim more present than members.
     present = min(now.persons, members.members)

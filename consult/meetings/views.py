@@ -171,8 +171,13 @@ def file_size(size: int) -> str:
 # ---------------------------------------------------------------- what pages show of a meeting
 
 
-def _quorum(meeting: Meeting) -> dict[str, Any]:
-    return service.quorum(meeting).as_dict(_locale())
+def _standing(meeting: Meeting) -> dict[str, Any]:
+    """The quorum banner and the attendance counts, from one reading of who is present."""
+    now = service.presence(meeting)
+    return {
+        "quorum": service.quorum(meeting, now=now).as_dict(_locale()),
+        "counts": service.attendance_counts(meeting, now),
+    }
 
 
 def _agenda_rows(meeting: Meeting) -> list[dict[str, Any]]:
@@ -393,8 +398,7 @@ def meeting(meeting_id: int) -> Any:
         agenda=_agenda_rows(m),
         notice_rule=_notice_rule(m),
         warnings=_warnings(m),
-        quorum=_quorum(m),
-        counts=service.attendance_counts(m),
+        **_standing(m),
         form=EmptyForm(formdata=None),
         review_form=PartyReviewForm(formdata=None),
         files=attachments.by_item(m),
@@ -505,8 +509,7 @@ def desk(meeting_id: int) -> Any:
         rows=checkin.desk_search(g.actor, m, query),
         holders=checkin.proxy_holders(g.actor, m),
         proxies_allowed=service.decision_rule(m).proxies.allowed,
-        quorum=_quorum(m),
-        counts=service.attendance_counts(m),
+        **_standing(m),
         form=DeskForm(formdata=None),
         correction_form=CorrectionForm(formdata=None),
     )
@@ -589,8 +592,7 @@ def console(meeting_id: int) -> Any:
         agenda=agenda,
         current=current,
         step=checkin.next_step(m),
-        quorum=_quorum(m),
-        counts=service.attendance_counts(m),
+        **_standing(m),
         form=EmptyForm(formdata=None),
     )
 

@@ -519,11 +519,11 @@ class Page:
 def _search_filter(community_id: int, query: str | None, group: str | None) -> list[Any]:
     conditions: list[Any] = [Resident.community_id == community_id]
     if query:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # autoescape: % and _ in a search are the characters themselves, not wildcards.
         conditions.append(
             or_(
-                Resident.name.like(like, escape="\\"),
-                Resident.household.has(Household.code.like(like, escape="\\")),
+                Resident.name.contains(query, autoescape=True),
+                Resident.household.has(Household.code.contains(query, autoescape=True)),
             )
         )
     if group:

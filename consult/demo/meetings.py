@@ -1,7 +1,9 @@
 """Demo meetings of 和平里社区, through the real services: a residents' meeting (one person per
 household) and a representative council of the demo representatives; a noticed meeting coming
 up with an ordinary and a major item (the lift item with a site sketch, a PNG drawn in code), and
-a past council meeting, adjourned, with attendance.
+a past council meeting, adjourned, with attendance; and a council meeting in session now, one
+representative signed in, so a newcomer can sign in the next at the desk and watch the chair's
+console turn the quorum green.
 
 Idempotent: a body or meeting with the same name or title is left alone.
 """
@@ -27,6 +29,7 @@ ASSEMBLY = "和平里社区居民会议"
 COUNCIL = "和平里社区居民代表会议"
 UPCOMING = "居民会议：加装电梯与年度工作报告"
 PAST = "居民代表会议：第四季度例会"
+NOW_IN_SESSION = "居民代表会议：小区停车管理协商（进行中）"
 SKETCH = "3号楼5号楼加装电梯位置示意图.png"
 
 
@@ -154,6 +157,25 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
                 at=starts - timedelta(minutes=15 - n),
             )
         service.adjourn_meeting(actor, past, at=starts + timedelta(hours=1, minutes=30))
+    running = _meeting(community, NOW_IN_SESSION)
+    if running is None:
+        starts = (now + timedelta(minutes=30)).replace(second=0, microsecond=0)
+        running = service.create_meeting(
+            actor,
+            community,
+            body_id=council.id,
+            title=NOW_IN_SESSION,
+            starts_at=starts,
+            location="和平里社区居委会会议室",
+            agenda=[
+                service.NewItem("小区停车收费与车位分配办法（征求意见）", "consultation"),
+                service.NewItem("夜间消防通道占用处理办法", "ordinary"),
+            ],
+            short_notice_reason="消防通道夜间被占用问题突出，街道要求本周内协商处理",
+        )
+        service.notice_meeting(actor, running, at=now)
+        service.open_meeting(actor, running, at=now)
+        service.record_attendance(actor, running, resident_id=reps[0], status="present", at=now)
     return [
         {
             "title": m.title,
@@ -162,5 +184,5 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
             "public_page": f"/notices/{m.id}",
             "ical": f"/notices/{m.id}.ics",
         }
-        for m in (upcoming, past)
+        for m in (upcoming, past, running)
     ]

@@ -15,6 +15,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -595,6 +596,19 @@ def console(meeting_id: int) -> Any:
         **_standing(m),
         form=EmptyForm(formdata=None),
     )
+
+
+@bp.route("/meetings/<int:meeting_id>/standing")
+@permission("meetings:meeting:read")
+def standing(meeting_id: int) -> Any:
+    """The quorum banner and the counts alone, for static/js/live.js to poll while the meeting
+    is in session (the chair's console, the desks and the meeting page stay current)."""
+    m = _meeting(meeting_id)
+    response = make_response(render_template("meetings/_standing.html", **_standing(m)))
+    response.headers["Cache-Control"] = "no-store"
+    if m.meeting_state is not MeetingState.IN_SESSION:
+        response.headers["X-Consult-Live"] = "stop"
+    return response
 
 
 @bp.route("/meetings/<int:meeting_id>/console/advance", methods=["POST"])

@@ -1,6 +1,7 @@
 """A meeting in a real browser: staff create a meeting (starting soon, with a recorded reason
 for short notice), publish the notice, open it, sign people in at the desk until the quorum
-banner turns green; a resident without an account reads the notice on the public board."""
+banner turns green (and the chair's console, open beside it, follows without a reload); a
+resident without an account reads the notice on the public board."""
 
 from __future__ import annotations
 
@@ -75,6 +76,11 @@ def test_staff_run_a_meeting_until_the_quorum_is_met_and_the_public_sees_the_not
     page.click("button:has-text('为 孙玉兰 签到')")
     assert "孙玉兰 已签到。" in main.inner_text()
     assert "尚未达到法定人数" in page.locator("#quorum").inner_text()
+    # The chair's console, open on another screen, follows the desk by itself (live.js).
+    console = page.context.new_page()
+    console.goto(page.url.split("/desk")[0] + "/console")
+    assert "not-met" in (console.locator("#quorum").get_attribute("class") or "")
+    console.evaluate("window.notReloaded = true")
     page.fill("input[name=q]", "1-102")  # by household
     page.click("form.search button[type=submit]")
     page.click("button:has-text('为 周海涛 签到')")
@@ -82,6 +88,11 @@ def test_staff_run_a_meeting_until_the_quorum_is_met_and_the_public_sees_the_not
     assert "已达到法定人数" in banner.inner_text()
     assert "met" in (banner.get_attribute("class") or "").split()
     assert "应到 3 人，实到 2 人；需要 2 人" in banner.inner_text()
+    console.wait_for_selector("#quorum.met", timeout=15_000)
+    assert "应到 3 人，实到 2 人；需要 2 人" in console.locator("#quorum").inner_text()
+    assert console.locator("#counts dd").first.inner_text() == "2"
+    assert console.evaluate("window.notReloaded") is True  # updated in place, not reloaded
+    console.close()
 
     # A resident with no account reads the notice, and sees counts but no names.
     visitor = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")

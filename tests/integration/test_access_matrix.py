@@ -163,6 +163,7 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("/meetings/<int:meeting_id>/desk/departure", "POST"): STAFF,
     ("/meetings/<int:meeting_id>/console", "GET"): COMMITTEE,
     ("/meetings/<int:meeting_id>/console/advance", "POST"): STAFF,
+    ("/meetings/<int:meeting_id>/standing", "GET"): COMMITTEE,
     ("/meetings/<int:meeting_id>/qr", "GET"): STAFF,
     ("/meetings/<int:meeting_id>/check-in", "GET"): SELF_CHECK_IN,
     ("/meetings/<int:meeting_id>/check-in", "POST"): SELF_CHECK_IN,

@@ -19,6 +19,7 @@ from consult.demo.plans import heping, shiqiao
 from consult.extensions import db
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
 from consult.meetings.charter_models import Charter
+from consult.meetings.models import Attendance, Meeting
 from consult.registry.enrolment import actor_for
 from consult.registry.models import (
     Community,
@@ -87,6 +88,11 @@ def test_loading_the_demo_twice_changes_nothing(db_session: Any) -> None:
     assert first == second
     assert after_first["Attachment"] == after_first["AttachmentBlob"] == 1  # the site sketch
     assert after_first["Charter"] == 1  # 和平里社区's charter tightens major matters
+    states = {m["title"]: m["state"] for m in first["meetings"]}
+    assert sorted(states.values()) == ["adjourned", "in_session", "noticed"]
+    running = db.session.execute(select(Meeting).where(Meeting.state == "in_session")).scalar_one()
+    present = select(func.count(Attendance.id)).where(Attendance.meeting_id == running.id)
+    assert db.session.execute(present).scalar_one() == 1  # one more at the desk meets the quorum
     assert 700 <= _residents("heping") <= 900
     assert 30 <= _residents("shiqiao") <= 60
     assert first["community"] == {"code": "heping", "name": "和平里社区"}

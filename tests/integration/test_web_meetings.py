@@ -405,6 +405,42 @@ def test_the_console_moves_through_the_agenda_and_records_it(
     assert audit_actions("meetings:agenda:advance") == 2
 
 
+def test_the_standing_fragment_follows_sign_ins_made_elsewhere(
+    app: Any, client: FlaskClient, world: World, in_session: Meeting
+) -> None:
+    """What live.js polls: the banner and the counts with the ids the pages carry, never cached,
+    and a stop signal once the meeting is adjourned."""
+    from consult.actor import Actor
+    from consult.meetings import service
+
+    staff(client, world)
+    console = text_of(client.get(f"/meetings/{in_session.id}/console"))
+    assert f'data-live-src="/meetings/{in_session.id}/standing"' in console
+    assert "/static/js/live.js" in console
+    url = f"/meetings/{in_session.id}/standing"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "X-Consult-Live" not in response.headers
+    fragment = text_of(response)
+    assert 'id="quorum"' in fragment
+    assert 'id="counts"' in fragment
+    assert "<html" not in fragment  # a fragment, not a page
+    assert "Quorum not yet met" in fragment
+    # Another desk signs everyone in: the next poll shows the banner met.
+    system = Actor.system("tests")
+    for name in ("resident", "representative"):  # the community's two adults
+        resident_id = world.residents[name].id
+        service.record_attendance(system, in_session, resident_id=resident_id, status="present")
+    db.session.commit()
+    fragment = text_of(client.get(url))
+    assert "Quorum met" in fragment
+    assert 'class="quorum met"' in fragment
+    service.adjourn_meeting(system, in_session)
+    db.session.commit()
+    assert client.get(url).headers["X-Consult-Live"] == "stop"
+
+
 # ---------------------------------------------------------------- QR check-in
 
 

@@ -131,7 +131,7 @@ fmt: $(VENV)/.installed ## format the code and apply ruff's safe fixes
 imports: $(VENV)/.installed ## import-linter: the layers of ARCHITECTURE.md
 	$(BIN)/lint-imports
 
-typecheck: $(VENV)/.installed ## mypy (strict on rules, crypto and the services)
+typecheck: $(VENV)/.installed ## mypy, strict, on the whole package
 	$(BIN)/mypy
 
 db-check: $(VENV)/.installed ## migrations reach head and agree with the models (SQLite; PostgreSQL too if configured)

@@ -17,7 +17,7 @@ def _select_locale() -> str:
 
     languages = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
-    if asked in languages:
+    if asked is not None and asked in languages:
         session["lang"] = asked
         return asked
     chosen = session.get("lang")

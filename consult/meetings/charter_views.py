@@ -147,8 +147,8 @@ def _resident_by_name(name: str) -> int:
 def _done(body_id: int, result: memberships.MembershipResult, message: str) -> Any:
     flash(message, "success")
     for w in result.warnings:
-        text = w.message_zh if _locale() == "zh" else w.message
-        flash(f"{text}（{w.rule.rule_id}）", "warning")
+        text = w.zh if _locale() == "zh" else w.en
+        flash(f"{text}（{w.citation.rule_id}）", "warning")
     return redirect(url_for("bodies.body", body_id=body_id), 303)
 
 

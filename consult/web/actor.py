@@ -15,9 +15,9 @@ from consult.registry.models import Community
 def request_user() -> User | None:
     """The signed-in user: a bearer token wins over the browser session."""
     if "api_user" in g:
-        return g.api_user  # type: ignore[no-any-return]
+        return g.api_user
     if current_user and current_user.is_authenticated:
-        return current_user._get_current_object()  # type: ignore[no-any-return]
+        return current_user._get_current_object()
     return None
 
 

@@ -120,3 +120,26 @@ def test_staff_add_and_end_a_member_on_the_body_page(client: FlaskClient, world:
     )
     assert rows[people[0].id].end_date == date(2026, 6, 30)
     assert again.status_code == 200
+
+
+def test_a_seat_that_breaks_a_composition_rule_is_added_with_its_warning_shown(
+    client: FlaskClient, world: World
+) -> None:
+    """A committee member seated on the supervisory committee: allowed, but staff see why the
+    statute objects, with the article (the warning is recorded, not silently ignored)."""
+    clock.freeze(NOW)
+    people = [make_resident(world.community, name=f"委员{n}", household=f"W{n}") for n in range(4)]
+    make_body(world.community, "committee", members=people[:1])
+    body = make_body(world.community, "supervisory_council", members=people[1:3])
+    db.session.commit()
+    login(client, world.users["staff"].email)
+    page = f"/bodies/{body.id}"
+    added = post(
+        client, page, f"/bodies/{body.id}/members", resident="委员0", starts_on="2026-06-01"
+    )
+    assert added.status_code == 200
+    html = text_of(added)
+    assert 'class="flash warning"' in html
+    assert "URC25-" in html
+    seated = select(Membership.resident_id).where(Membership.body_id == body.id)
+    assert people[0].id in set(db.session.execute(seated).scalars())

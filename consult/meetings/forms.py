@@ -30,6 +30,7 @@ class BodyForm(FlaskForm):
         _l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)]
     )
     mode = SelectField(_l("Who takes part (residents' or villagers' meeting)"))
+    group = SelectField(_l("Villagers' group (group meetings)"), validate_choice=False)
     members = TextAreaField(
         _l("Members (councils and committees): one name per line"),
         validators=[Optional(), Length(max=20000, message=TOO_LONG)],

@@ -182,6 +182,12 @@ def _kind_exists(community: Community, kind: BodyKind) -> bool:
     return any(rs.kind is wanted and kind in rs.bodies for rs in all_rule_sets())
 
 
+def body_kinds(community: Community) -> list[BodyKind]:
+    """The kinds of body some rule set provides for this community (a villagers' group meeting
+    exists only in a village, for instance), in the order BodyKind lists them."""
+    return [kind for kind in BodyKind if _kind_exists(community, kind)]
+
+
 def _committee_member_ids(community: Community, on: date) -> set[int]:
     rows = db.session.execute(
         select(Membership.resident_id)

@@ -45,6 +45,7 @@ from consult.meetings.forms import (
 )
 from consult.meetings.models import Meeting, MeetingState
 from consult.registry.models import Resident
+from consult.registry.service import groups_of
 from consult.rules.model import DECISION_NAMES, BodyKind, DecisionType, GateKind, Mode
 from consult.web.downloads import attachment_response
 from consult.web.permissions import permission
@@ -255,44 +256,55 @@ def meetings(code: str) -> Any:
 
 
 def _body_choices() -> list[tuple[str, str]]:
-    kinds = [
-        BodyKind.RESIDENTS_MEETING,
-        BodyKind.REPRESENTATIVE_COUNCIL,
-        BodyKind.COMMITTEE,
-        BodyKind.SUPERVISORY_COUNCIL,
-    ]
+    """Every kind of body the rule sets provide for this community (village group meetings only
+    in a village)."""
+    kinds = service.body_kinds(g.community)
     return [(k.value, body_kind_label(k.value, g.community.kind)) for k in kinds]
+
+
+def _body_form() -> BodyForm:
+    form = BodyForm()
+    form.kind.choices = _body_choices()
+    form.mode.choices = [(m.value, mode_label(m.value)) for m in (Mode.ALL_ADULTS, Mode.HOUSEHOLDS)]
+    groups = groups_of(g.community)
+    form.group.choices = [("", "—")] + [(grp.code, grp.name or grp.code) for grp in groups]
+    return form
 
 
 @bp.route("/c/<code>/bodies/new", methods=["GET", "POST"])
 @permission("meetings:bodies:create")
 def new_body(code: str) -> Any:
-    form = BodyForm()
-    form.kind.choices = _body_choices()
-    form.mode.choices = [(m.value, mode_label(m.value)) for m in (Mode.ALL_ADULTS, Mode.HOUSEHOLDS)]
+    form = _body_form()
+    has_groups = BodyKind.GROUP_MEETING in service.body_kinds(g.community)
     if form.validate_on_submit():
         names = [n.strip() for n in (form.members.data or "").splitlines() if n.strip()]
+        kind = form.kind.data or ""
+        assembly = kind in (BodyKind.RESIDENTS_MEETING, BodyKind.GROUP_MEETING)
         try:
             members = _resolve_names(names)
-            assembly = form.kind.data == BodyKind.RESIDENTS_MEETING
             result = service.create_body(
                 g.actor,
                 g.community,
-                kind=form.kind.data or "",
+                kind=kind,
                 name=form.name.data or "",
                 mode=form.mode.data if assembly else None,
                 members=members or None,
+                group=form.group.data if kind == BodyKind.GROUP_MEETING else None,
             )
         except Invalid as exc:
             db.session.rollback()
-            form.members.errors = [_member_problem(exc)]
-            return render_template("meetings/body_new.html", form=form), 422
+            details = exc.details if isinstance(exc.details, dict) else {}
+            if "group" in details:
+                form.group.errors = [_("Choose the villagers' group whose meeting this is.")]
+            else:
+                form.members.errors = [_member_problem(exc)]
+            return render_template("meetings/body_new.html", form=form, has_groups=has_groups), 422
         for w in result.warnings:
             flash(f"{w.zh if _locale() == 'zh' else w.en}（{w.citation.rule_id}）", "info")
         flash(_("The body was created."), "success")
         return redirect(url_for("meetings.new_meeting", code=code))
     status = 422 if request.method == "POST" else 200
-    return render_template("meetings/body_new.html", form=form), status
+    return render_template("meetings/body_new.html", form=form, has_groups=has_groups), status
 
 
 def _resolve_names(names: list[str]) -> list[int]:

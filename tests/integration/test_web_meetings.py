@@ -441,6 +441,56 @@ def test_the_standing_fragment_follows_sign_ins_made_elsewhere(
     assert client.get(url).headers["X-Consult-Live"] == "stop"
 
 
+def test_a_village_creates_a_villagers_group_meeting_and_a_town_is_not_offered_one(
+    client: FlaskClient, world: World, frozen: datetime
+) -> None:
+    from tests.factories import make_community
+
+    village = make_community("shiqiao", name="石桥村", kind="village")
+    for n, group in enumerate(("一组", "一组", "二组")):
+        make_resident(village, name=f"村民{n}", household=f"V{n}", group=group)
+    db.session.commit()
+    login(client, world.users["admin"].email)
+    english(client)
+    town = text_of(client.get("/c/heping/bodies/new"))
+    assert 'value="group_meeting"' not in town
+    assert 'name="group"' not in town
+    page = text_of(client.get("/c/shiqiao/bodies/new"))
+    assert 'value="group_meeting"' in page
+    assert 'value="members_meeting"' in page
+    assert '<option value="一组">' in page
+    # A group meeting without its group: a form error, nothing created.
+    response = post(
+        client,
+        "/c/shiqiao/bodies/new",
+        "/c/shiqiao/bodies/new",
+        kind="group_meeting",
+        name="一组村民小组会议",
+        mode="all_adults",
+        group="",
+        members="",
+    )
+    assert "Choose the villagers&#39; group whose meeting this is." in text_of(response)
+    assert db.session.execute(select(func.count(Body.id))).scalar_one() == 0
+    page = text_of(
+        post(
+            client,
+            "/c/shiqiao/bodies/new",
+            "/c/shiqiao/bodies/new",
+            kind="group_meeting",
+            name="一组村民小组会议",
+            mode="households",
+            group="一组",
+            members="",
+        )
+    )
+    assert "The body was created." in page
+    body = db.session.execute(select(Body)).scalar_one()
+    assert body.kind == "group_meeting"
+    assert body.mode == "households"
+    assert body.group_id is not None
+
+
 # ---------------------------------------------------------------- QR check-in
 
 
@@ -644,7 +694,7 @@ def test_the_demo_has_meetings_to_show(client: FlaskClient, db_session: Any) -> 
 
     demo = load_demo()
     titles = [m["title"] for m in demo["meetings"]]
-    assert [m["state"] for m in demo["meetings"]] == ["noticed", "adjourned"]
+    assert [m["state"] for m in demo["meetings"]] == ["noticed", "adjourned", "in_session"]
     board = text_of(client.get(demo["notice_board"]))
     assert all(t in board for t in titles)
     past = text_of(client.get(demo["meetings"][1]["public_page"]))

@@ -11,14 +11,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 
 from consult.api import bp
-from consult.api.common import ID, created
+from consult.api.common import ID, Field, created, read_body
 from consult.errors import Invalid
 from consult.meetings import attachments
 from consult.meetings import service as meetings
+from consult.meetings.attachment_models import Attachment
+from consult.meetings.models import Meeting
 from consult.web.downloads import attachment_response
 from consult.web.permissions import permission
 
@@ -45,6 +47,21 @@ def _upload() -> tuple[str | None, bytes]:
     return name, request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413
 
 
+def attachment_entry(attachment: Attachment) -> dict[str, Any]:
+    """An attachment as the API shows it: its record and where to download it (null once it is
+    withdrawn: the record stays, the file is no longer served to the public)."""
+    return {
+        **attachments.attachment_json(attachment),
+        "url": None
+        if attachment.is_withdrawn
+        else url_for("api.get_attachment", attachment_id=attachment.id),
+    }
+
+
+def attachments_of(meeting: Meeting) -> list[dict[str, Any]]:
+    return [attachment_entry(a) for a in attachments.list_attachments(meeting)]
+
+
 @bp.route(f"/agenda-items/<{ID}:item_id>/attachments", methods=["POST"])
 @permission("meetings:agenda:edit")
 def add_attachment(item_id: int) -> Any:
@@ -59,9 +76,19 @@ def add_attachment(item_id: int) -> Any:
         max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
     )
     return created(
-        attachments.attachment_json(attachment),
+        attachment_entry(attachment),
         location=url_for("api.get_attachment", attachment_id=attachment.id),
     )
+
+
+@bp.route(f"/attachments/<{ID}:attachment_id>/withdraw", methods=["POST"])
+@permission("meetings:agenda:edit")
+def withdraw_attachment(attachment_id: int) -> Any:
+    """Withdraw a file with its reason (a correction: the record and the bytes stay)."""
+    body = read_body({"reason": Field(max_length=2000, single_line=False)})
+    attachment = attachments.get_attachment(g.actor, attachment_id)
+    attachments.withdraw_attachment(g.actor, attachment, reason=body["reason"])
+    return jsonify(attachment_entry(attachment))
 
 
 @bp.route(f"/attachments/<{ID}:attachment_id>", methods=["GET"])

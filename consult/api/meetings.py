@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import g, jsonify, request
 
 from consult.api import bp
+from consult.api.attachments import attachments_of
 from consult.api.common import ID, Field, created, iso, json_object, page_of, paging, read_body
 from consult.errors import Invalid
 from consult.meetings import service as meetings
@@ -75,6 +76,11 @@ def _agenda(value: list[Any] | None) -> list[meetings.NewItem]:
 
 def _meeting(meeting_id: int) -> Meeting:
     return meetings.get_meeting(g.actor, meeting_id)
+
+
+def meeting_json(meeting: Meeting) -> dict[str, Any]:
+    """The public summary of a meeting with its files (withdrawn ones listed, not served)."""
+    return {**meetings.meeting_summary(meeting), "attachments": attachments_of(meeting)}
 
 
 def attendance_json(row: Attendance) -> dict[str, Any]:
@@ -164,7 +170,7 @@ def create_meeting(code: str) -> Any:
         agenda=_agenda(body["agenda"]),
         short_notice_reason=body["short_notice_reason"],
     )
-    return created(meetings.meeting_summary(meeting))
+    return created(meeting_json(meeting))
 
 
 @bp.route("/communities/<code>/meetings", methods=["GET"])
@@ -174,13 +180,13 @@ def list_meetings(code: str) -> Any:
     when = request.args.get("when") or None
     drafts = request.args.get("drafts") in ("1", "true")
     found = meetings.list_meetings(g.actor, g.community, public=not drafts, when=when)
-    return page_of(found, page, per_page, meetings.meeting_summary)
+    return page_of(found, page, per_page, meeting_json)
 
 
 @bp.route(f"/meetings/<{ID}:meeting_id>", methods=["GET"])
 @permission("meetings:public:read")
 def get_meeting(meeting_id: int) -> Any:
-    return jsonify(meetings.meeting_summary(_meeting(meeting_id)))
+    return jsonify(meeting_json(_meeting(meeting_id)))
 
 
 @bp.route(f"/meetings/<{ID}:meeting_id>/agenda", methods=["POST"])
@@ -215,7 +221,7 @@ def _optional_body() -> None:
 def notice_meeting(meeting_id: int) -> Any:
     _optional_body()
     meeting = meetings.notice_meeting(g.actor, _meeting(meeting_id))
-    return jsonify(meetings.meeting_summary(meeting))
+    return jsonify(meeting_json(meeting))
 
 
 @bp.route(f"/meetings/<{ID}:meeting_id>/open", methods=["POST"])
@@ -223,7 +229,7 @@ def notice_meeting(meeting_id: int) -> Any:
 def open_meeting(meeting_id: int) -> Any:
     _optional_body()
     meeting = meetings.open_meeting(g.actor, _meeting(meeting_id))
-    return jsonify(meetings.meeting_summary(meeting))
+    return jsonify(meeting_json(meeting))
 
 
 @bp.route(f"/meetings/<{ID}:meeting_id>/adjourn", methods=["POST"])
@@ -231,7 +237,7 @@ def open_meeting(meeting_id: int) -> Any:
 def adjourn_meeting(meeting_id: int) -> Any:
     _optional_body()
     meeting = meetings.adjourn_meeting(g.actor, _meeting(meeting_id))
-    return jsonify(meetings.meeting_summary(meeting))
+    return jsonify(meeting_json(meeting))
 
 
 # ---------------------------------------------------------------- attendance and quorum

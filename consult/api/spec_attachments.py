@@ -33,7 +33,16 @@ SCHEMAS: dict[str, Any] = {
             "created_at": {"type": "string", "format": "date-time"},
             "withdrawn_at": {"type": ["string", "null"], "format": "date-time"},
             "withdrawn_reason": {"type": ["string", "null"]},
+            "url": {
+                "type": ["string", "null"],
+                "description": "where to download it; null once withdrawn",
+            },
         },
+    },
+    "AttachmentWithdrawal": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
     },
     "AttachmentUpload": {
         "type": "object",
@@ -89,6 +98,28 @@ PATHS: dict[str, dict[str, Any]] = {
                 "409": _error("Conflict"),
                 "413": _error("TooLarge"),
                 "415": _error("UnsupportedMediaType"),
+                "422": _error("Invalid"),
+            },
+        )
+    },
+    "/api/v1/attachments/{attachment_id}/withdraw": {
+        "post": operation(
+            "withdrawAttachment",
+            "Withdraw an attachment with its reason (staff, chair)",
+            tag="meetings",
+            description="A correction, not a deletion: the record and the bytes stay, the "
+            "meeting's JSON and pages list the file with when and why it was withdrawn, and the "
+            "public download becomes 404. 409 `already_recorded` if already withdrawn, 409 "
+            "`adjourned` after adjournment; 422 without a reason.",
+            parameters=("attachment_id",),
+            body={
+                "required": True,
+                "content": {"application/json": {"schema": ref("AttachmentWithdrawal")}},
+            },
+            responses={
+                "200": _ok("Withdrawn.", ref("Attachment")),
+                "404": _error("NotFound"),
+                "409": _error("Conflict"),
                 "422": _error("Invalid"),
             },
         )

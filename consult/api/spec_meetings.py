@@ -269,6 +269,12 @@ SCHEMAS: dict[str, Any] = {
             "members": {"type": "integer"},
             "households": {"type": ["integer", "null"]},
             "attendance": ref("AttendanceCounts"),
+            "attachments": {
+                "type": "array",
+                "items": ref("Attachment"),
+                "description": "the meeting's files, oldest first; withdrawn ones are listed "
+                "with their reason and no `url`",
+            },
         },
     },
     "MeetingPage": _page_of("Meeting"),

@@ -144,6 +144,7 @@ MATRIX: dict[tuple[str, str], Who] = {
     # Attachments: staff (and the chair) attach; anyone downloads those of a noticed meeting.
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/attachments", "POST"): STAFF,
     (f"{API}/attachments/<int(max=2147483647):attachment_id>", "GET"): EVERYONE,
+    (f"{API}/attachments/<int(max=2147483647):attachment_id>/withdraw", "POST"): STAFF,
     # ---------------------------------------------------------------- web: meetings (issue 3)
     # Staff (and the chair) run meetings and keep the desk; the committee and the supervisors
     # read the meeting pages; anyone reads the notice board; a verified resident checks in.

@@ -331,6 +331,46 @@ def test_api_residents_cannot_upload(app: Flask, world: World) -> None:
     assert rows() == 0
 
 
+def test_api_meeting_lists_its_files_and_staff_withdraw_one_with_a_reason(
+    app: Flask, world: World
+) -> None:
+    meeting = _api_meeting(world)
+    attachment = attachments.add_attachment(
+        SYSTEM, meeting, item=meeting.agenda[0], filename="方案.pdf", content=PDF
+    )
+    service.notice_meeting(SYSTEM, meeting)
+    db.session.commit()
+    api = app.test_client()
+    listed = api.get(f"/api/v1/meetings/{meeting.id}").get_json()["attachments"]
+    assert [(a["id"], a["filename"], a["agenda_item_id"]) for a in listed] == [
+        (attachment.id, "方案.pdf", meeting.agenda[0].id)
+    ]
+    assert listed[0]["url"] == f"/api/v1/attachments/{attachment.id}"
+    assert api.get(listed[0]["url"]).data == PDF
+    url = f"/api/v1/attachments/{attachment.id}/withdraw"
+    # A resident may not; staff need a reason; nothing changes on either refusal.
+    denied = api.post(url, headers=headers_for(world, "resident"), json={"reason": "错了"})
+    assert denied.status_code == 403
+    staff = headers_for(world, "staff")
+    no_reason = api.post(url, headers=staff, json={"reason": ""})
+    assert no_reason.status_code == 422
+    assert "reason" in error_of(no_reason)["details"]
+    assert attachment.withdrawn_at is None
+    done = api.post(url, headers=staff, json={"reason": "上传了旧版方案"})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.get_json()["withdrawn_reason"] == "上传了旧版方案"
+    assert done.get_json()["url"] is None
+    again = api.post(url, headers=staff, json={"reason": "再撤一次"})
+    assert again.status_code == 409
+    assert error_of(again)["code"] == "already_recorded"
+    # Listed still, with when and why, but no longer served to the public.
+    listed = api.get(f"/api/v1/meetings/{meeting.id}").get_json()["attachments"]
+    assert listed[0]["withdrawn_reason"] == "上传了旧版方案"
+    assert listed[0]["url"] is None
+    assert api.get(f"/api/v1/attachments/{attachment.id}").status_code == 404
+    assert (rows(), blobs()) == (1, 1)  # a correction, not a deletion
+
+
 # ---------------------------------------------------------------- the pages
 
 

@@ -20,6 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from consult.actor import Actor
 from consult.errors import DomainError
 from consult.extensions import db
+from consult.ledger_cli import ledger_group
 
 
 @contextmanager
@@ -179,6 +180,7 @@ COMMANDS: list[Callable[..., Any]] = [
     admin_group,
     tokens_group,
     residents_group,
+    ledger_group,
 ]
 
 

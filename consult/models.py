@@ -3,6 +3,7 @@
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
+from consult.meetings.candidate_models import Candidate
 from consult.meetings.charter_models import Charter
 from consult.meetings.models import (
     AgendaItem,
@@ -32,6 +33,7 @@ __all__ = [
     "AttendanceVersion",
     "AuditEntry",
     "Body",
+    "Candidate",
     "Charter",
     "Community",
     "Household",

@@ -10,12 +10,28 @@ from typing import Any
 from flask import Flask, current_app, jsonify
 
 from consult.accounts.policy import PUBLIC
-from consult.api import bp, spec, spec_attachments, spec_charters, spec_meetings
+from consult.api import (
+    bp,
+    spec,
+    spec_attachments,
+    spec_candidates,
+    spec_charters,
+    spec_meetings,
+)
 from consult.web.permissions import permission, route_permission
 
 PREFIX = "/api/v1"
 _CONVERTED = re.compile(r"<(?:[^<>:]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
 _IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+#: The spec modules, each with PATHS and optionally SCHEMAS, PARAMETERS and TAGS.
+_MODULES: tuple[Any, ...] = (spec, spec_meetings, spec_attachments, spec_charters, spec_candidates)
+
+
+def _merged(name: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for module in _MODULES:
+        merged.update(getattr(module, name, {}))
+    return merged
 
 
 def openapi_path(rule: str) -> str:
@@ -35,9 +51,7 @@ def api_routes(app: Flask) -> dict[tuple[str, str], str]:
 
 
 def document(app: Flask) -> dict[str, Any]:
-    paths = copy.deepcopy(
-        {**spec.PATHS, **spec_meetings.PATHS, **spec_attachments.PATHS, **spec_charters.PATHS}
-    )
+    paths = copy.deepcopy(_merged("PATHS"))
     for (path, method), endpoint in api_routes(app).items():
         op = paths.get(path, {}).get(method)
         if op is not None:
@@ -46,21 +60,12 @@ def document(app: Flask) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": spec.INFO,
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
-        "tags": spec.TAGS + spec_meetings.TAGS,
+        "tags": [tag for module in _MODULES for tag in getattr(module, "TAGS", [])],
         "paths": paths,
         "components": {
-            "schemas": {
-                **spec.SCHEMAS,
-                **spec_meetings.SCHEMAS,
-                **spec_attachments.SCHEMAS,
-                **spec_charters.SCHEMAS,
-            },
+            "schemas": _merged("SCHEMAS"),
             "responses": spec.RESPONSES,
-            "parameters": {
-                **spec.PARAMETERS,
-                **spec_meetings.PARAMETERS,
-                **spec_attachments.PARAMETERS,
-            },
+            "parameters": _merged("PARAMETERS"),
             "securitySchemes": spec.SECURITY_SCHEMES,
         },
     }

@@ -6,6 +6,7 @@ Every route names its permission (consult.web.permissions) and is described in s
 from consult.api import (
     attachments,
     auth,
+    candidates,
     charters,
     communities,
     meetings,
@@ -17,6 +18,7 @@ from consult.api import (
 __all__ = [
     "attachments",
     "auth",
+    "candidates",
     "charters",
     "communities",
     "meetings",

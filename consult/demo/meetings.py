@@ -3,7 +3,8 @@ household) and a representative council of the demo representatives; a noticed m
 up with an ordinary and a major item (the lift item with a site sketch, a PNG drawn in code), and
 a past council meeting, adjourned, with attendance; and a council meeting in session now, one
 representative signed in, so a newcomer can sign in the next at the desk and watch the chair's
-console turn the quorum green.
+console turn the quorum green; and an election meeting noticed with its candidates (who may not
+hold proxies there).
 
 Idempotent: a body or meeting with the same name or title is left alone.
 """
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from consult import clock
 from consult.actor import Actor
 from consult.extensions import db
-from consult.meetings import attachments, charter, service
+from consult.meetings import attachments, candidates, charter, service
 from consult.meetings.models import Body, Meeting
 from consult.registry.models import Community
 
@@ -30,6 +31,7 @@ COUNCIL = "和平里社区居民代表会议"
 UPCOMING = "居民会议：加装电梯与年度工作报告"
 PAST = "居民代表会议：第四季度例会"
 NOW_IN_SESSION = "居民代表会议：小区停车管理协商（进行中）"
+ELECTION = "居民会议：第十二届社区居民委员会换届选举"
 SKETCH = "3号楼5号楼加装电梯位置示意图.png"
 
 
@@ -176,6 +178,32 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
         service.notice_meeting(actor, running, at=now)
         service.open_meeting(actor, running, at=now)
         service.record_attendance(actor, running, resident_id=reps[0], status="present", at=now)
+    election = _meeting(community, ELECTION)
+    if election is None:
+        election = service.create_meeting(
+            actor,
+            community,
+            body_id=assembly.id,
+            title=ELECTION,
+            starts_at=_at(community, now + timedelta(days=28), 9),
+            location="和平里社区党群服务中心一楼大厅",
+            agenda=[service.NewItem("选举第十二届社区居民委员会成员", "election")],
+        )
+        item = election.agenda[0]
+        notes = (
+            "经社区党组织会议研究提名",
+            "居民14人联名提名，联名表已存档",
+            "居民11人联名提名，联名表已存档",
+        )
+        for n, resident_id in enumerate(reps):
+            candidates.register_candidate(
+                actor,
+                item,
+                resident_id=resident_id,
+                nominated_by="party_organization" if n == 0 else "voters",
+                nomination_note=notes[n % len(notes)],
+            )
+        service.notice_meeting(actor, election, at=now)
     return [
         {
             "title": m.title,
@@ -184,5 +212,5 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
             "public_page": f"/notices/{m.id}",
             "ical": f"/notices/{m.id}.ics",
         }
-        for m in (upcoming, past, running)
+        for m in (upcoming, past, running, election)
     ]

@@ -126,8 +126,10 @@ class Holder:
 
 
 def proxy_holders(actor: Actor, meeting: Meeting) -> list[Holder]:
-    """Who may carry a proxy now: those signed in and still here (the service checks the rest)."""
+    """Who may carry a proxy now: those signed in and still here, less the candidates of the
+    meeting's election where they may not hold one (the service checks the rest)."""
     require(actor, "meetings:attendance:record", meeting.community_id)
+    barred = service.candidate_ids(meeting) if service.proxy_bar_on_candidates(meeting) else set()
     rows = db.session.execute(
         select(Resident.id, Resident.name)
         .join(Attendance, Attendance.resident_id == Resident.id)
@@ -138,7 +140,7 @@ def proxy_holders(actor: Actor, meeting: Meeting) -> list[Holder]:
         )
         .order_by(Resident.name, Resident.id)
     ).all()
-    return [Holder(r.id, r.name) for r in rows]
+    return [Holder(r.id, r.name) for r in rows if r.id not in barred]
 
 
 # ---------------------------------------------------------------- self check-in

@@ -100,6 +100,32 @@ class AttachmentForm(FlaskForm):
     item_id = HiddenField()  # empty: the whole meeting's papers
 
 
+class CandidateForm(FlaskForm):
+    """A candidate of an election item, found in the register by name (and household when two
+    residents share the name)."""
+
+    name = StringField(
+        _l("Candidate's name"),
+        validators=[DataRequired(REQUIRED), Length(max=100, message=TOO_LONG)],
+    )
+    household = StringField(
+        _l("Household (only if two residents share the name)"),
+        validators=[Optional(), Length(max=100, message=TOO_LONG)],
+    )
+    nominated_by = SelectField(_l("Nominated by"), validators=[DataRequired(REQUIRED)])
+    nomination_note = StringField(
+        _l("How the nomination was made"),
+        validators=[Optional(), Length(max=2000, message=TOO_LONG)],
+    )
+
+
+class WithdrawCandidateForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for the withdrawal"),
+        validators=[DataRequired(REQUIRED), Length(max=2000, message=TOO_LONG)],
+    )
+
+
 class WithdrawAttachmentForm(FlaskForm):
     reason = StringField(
         _l("Reason for withdrawing"),

@@ -30,6 +30,7 @@ from consult.actor import Actor
 from consult.audit.service import record
 from consult.errors import Conflict, Invalid, NotFound
 from consult.extensions import db
+from consult.meetings.candidate_models import Candidate
 from consult.meetings.charter import with_charter
 from consult.meetings.models import (
     NAMED_MEMBERS,
@@ -55,6 +56,7 @@ from consult.rules.model import (
     Mode,
     Notice,
     ProxyHolder,
+    ProxyRule,
     RuleSet,
     RuleSetKind,
 )
@@ -433,7 +435,7 @@ class Roll:
     households: int | None = None
 
 
-def _eligible(community: Community, on: date, row: Any) -> bool:
+def is_eligible(community: Community, on: date, row: Any) -> bool:
     """URC25-08 / VC25-04, computed from the register (consult.rules.eligibility)."""
     return eligibility(
         kind=community.community_kind,
@@ -472,7 +474,7 @@ def _roll(body: Body, community: Community, on: date) -> Roll:
     persons = 0
     households: set[int] = set()
     for row in _register_rows(body, community):
-        if _eligible(community, on, row):
+        if is_eligible(community, on, row):
             persons += 1
             households.add(row.household_id)
     if body.body_mode is Mode.HOUSEHOLDS:
@@ -498,7 +500,7 @@ def is_member(body: Body, community: Community, resident: Resident, on: date) ->
         return found is not None
     if body.group_id is not None and resident.group_id != body.group_id:
         return False
-    return _eligible(community, on, resident)
+    return is_eligible(community, on, resident)
 
 
 # ---------------------------------------------------------------- meetings
@@ -983,10 +985,24 @@ def can_vote(item: AgendaItem) -> VoteReadiness:
 # ---------------------------------------------------------------- attendance
 
 
-def _candidates(meeting: Meeting) -> set[int]:
-    """Candidates of the meeting's elections, who may not hold proxies (URC25-14, VC25-09).
-    Elections arrive with the voting issue; until candidates are recorded there are none."""
-    return set()
+def candidate_ids(meeting: Meeting) -> set[int]:
+    """The residents standing (not withdrawn) in any election item of the meeting."""
+    return set(
+        db.session.execute(
+            select(Candidate.resident_id)
+            .join(AgendaItem, AgendaItem.id == Candidate.agenda_item_id)
+            .where(AgendaItem.meeting_id == meeting.id, Candidate.withdrawn_at.is_(None))
+        ).scalars()
+    )
+
+
+def proxy_bar_on_candidates(meeting: Meeting) -> ProxyRule | None:
+    """The election's proxy rule when it forbids candidates to hold proxies (URC25-14, VC25-09),
+    or None when candidates may (or the meeting holds no election)."""
+    if not any(i.decision_type == DecisionType.ELECTION for i in meeting.agenda):
+        return None
+    rule = decision_rule(meeting, DecisionType.ELECTION).proxies
+    return None if rule.candidates_may_hold else rule
 
 
 def _resident_of(community: Community, resident_id: int | None, name: str) -> Resident:
@@ -1061,8 +1077,20 @@ def _check_proxy(
             details=cited,
             code="proxy_household",
         )
-    if not rule.candidates_may_hold and holder.id in _candidates(meeting):
-        raise Conflict("candidates may not hold proxies", details=cited, code="proxy_candidate")
+    barred = proxy_bar_on_candidates(meeting)
+    if barred is not None and holder.id in candidate_ids(meeting):
+        raise Conflict(
+            "a candidate in this meeting's election may not hold proxies",
+            details={
+                "proxy_holder_id": holder.id,
+                **(
+                    {"rule": {"id": barred.citation.rule_id, "citation": barred.citation.zh}}
+                    if barred.citation
+                    else {}
+                ),
+            },
+            code="proxy_candidate",
+        )
     if rule.max_per_holder is not None:
         holding = db.session.execute(
             select(func.count(Attendance.id)).where(

@@ -30,11 +30,13 @@ from consult import clock
 from consult.accounts.forms import EmptyForm
 from consult.errors import DomainError, Invalid, NotFound
 from consult.extensions import db
-from consult.meetings import attachments, checkin, ical, service
+from consult.meetings import attachments, candidates, checkin, ical, service
+from consult.meetings.candidate_models import Nomination
 from consult.meetings.forms import (
     AdvanceForm,
     AttachmentForm,
     BodyForm,
+    CandidateForm,
     CheckInForm,
     CorrectionForm,
     DeskForm,
@@ -42,9 +44,10 @@ from consult.meetings.forms import (
     PartyReviewForm,
     UrgentItemForm,
     WithdrawAttachmentForm,
+    WithdrawCandidateForm,
 )
 from consult.meetings.models import Meeting, MeetingState
-from consult.registry.models import Resident
+from consult.registry.models import Household, Resident
 from consult.registry.service import groups_of
 from consult.rules.model import DECISION_NAMES, BodyKind, DecisionType, GateKind, Mode
 from consult.web.downloads import attachment_response
@@ -117,7 +120,14 @@ def problem_text(exc: DomainError) -> str:
         ),
         "proxy_household": _("Here a proxy may be held only by a member of the same household."),
         "proxy_not_allowed": _("This meeting takes no proxies: its members attend in person."),
-        "proxy_candidate": _("Candidates may not hold proxies."),
+        "proxy_candidate": _(
+            "A candidate in this meeting's election may not hold proxies (URC25-14, VC25-09)."
+        ),
+        "candidate_holds_proxies": _(
+            "This person holds proxies at this meeting, and a candidate may not "
+            "(URC25-14, VC25-09)."
+        ),
+        "not_an_election": _("Candidates stand only in an election item."),
         "absent": _("This person was not signed in."),
         "already_recorded": _("This is already recorded; nothing was changed."),
         "wrong_state": _("This cannot be done in the meeting's present state."),
@@ -159,6 +169,7 @@ def _labels() -> dict[str, Any]:
         "body_kind_label": body_kind_label,
         "mode_label": mode_label,
         "decision_label": decision_label,
+        "nomination_label": nomination_label,
         "file_size": file_size,
     }
 
@@ -415,6 +426,8 @@ def meeting(meeting_id: int) -> Any:
         form=EmptyForm(formdata=None),
         review_form=PartyReviewForm(formdata=None),
         files=attachments.by_item(m),
+        candidates=_candidates_by_item(m),
+        candidate_form=_candidate_form(formdata=None),
         attachment_form=AttachmentForm(formdata=None),
         withdraw_form=WithdrawAttachmentForm(formdata=None),
         urgent_form=_urgent_form(formdata=None),
@@ -504,6 +517,100 @@ def party_review(item_id: int) -> Any:
         flash(problem_text(exc), "error")
         return redirect(back, 303)
     flash(_("The Party organization's review is recorded."), "success")
+    return redirect(back, 303)
+
+
+# ---------------------------------------------------------------- candidates of an election
+
+
+def nomination_label(value: str) -> str:
+    labels = {
+        "party_organization": _("Nominated by the Party organization"),
+        "voters": _("Nominated jointly by voters"),
+    }
+    return labels.get(value, value)
+
+
+def _candidate_form(**kwargs: Any) -> CandidateForm:
+    form = CandidateForm(**kwargs)
+    form.nominated_by.choices = [(n.value, nomination_label(n.value)) for n in Nomination]
+    return form
+
+
+def _candidates_by_item(meeting: Meeting) -> dict[int, list[Any]]:
+    return {
+        item.id: candidates.list_candidates(g.actor, item)
+        for item in meeting.agenda
+        if item.decision_type == DecisionType.ELECTION
+    }
+
+
+def _resident_by_name(name: str, household: str | None) -> int:
+    """The one resident of the community with this name (in this household, if given)."""
+    query = (
+        select(Resident.id)
+        .join(Household, Household.id == Resident.household_id)
+        .where(Resident.community_id == g.community.id, Resident.name == name.strip())
+    )
+    if household and household.strip():
+        query = query.where(Household.code == household.strip())
+    found = list(db.session.execute(query).scalars())
+    if len(found) != 1:
+        raise Invalid(
+            "unknown name", details={"name": len(found)}, code="ambiguous" if found else "unknown"
+        )
+    return found[0]
+
+
+@bp.route("/agenda-items/<int:item_id>/candidates", methods=["POST"])
+@permission("meetings:agenda:edit")
+def add_candidate(item_id: int) -> Any:
+    item = service.get_agenda_item(g.actor, item_id)
+    form = _candidate_form()
+    back = url_for("meetings.meeting", meeting_id=item.meeting_id) + f"#item-{item.id}"
+    if not form.validate_on_submit():
+        flash(_("Give the candidate's name and who nominated them."), "error")
+        return redirect(back, 303)
+    try:
+        resident_id = _resident_by_name(form.name.data or "", form.household.data)
+        candidates.register_candidate(
+            g.actor,
+            item,
+            resident_id=resident_id,
+            nominated_by=form.nominated_by.data or "",
+            nomination_note=form.nomination_note.data,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "ambiguous":
+            flash(_("More than one resident has this name: give the household too."), "error")
+        elif exc.code == "unknown":
+            flash(_("No resident of this community has this name (and household)."), "error")
+        else:
+            flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("%(name)s is registered as a candidate.", name=form.name.data), "success")
+    return redirect(back, 303)
+
+
+@bp.route("/agenda-items/<int:item_id>/candidates/<int:resident_id>/withdraw", methods=["POST"])
+@permission("meetings:agenda:edit")
+def withdraw_candidate(item_id: int, resident_id: int) -> Any:
+    item = service.get_agenda_item(g.actor, item_id)
+    form = WithdrawCandidateForm()
+    back = url_for("meetings.meeting", meeting_id=item.meeting_id) + f"#item-{item.id}"
+    if not form.validate_on_submit():
+        flash(_("Give the reason for the withdrawal."), "error")
+        return redirect(back, 303)
+    try:
+        candidates.withdraw_candidate(
+            g.actor, item, resident_id=resident_id, reason=form.reason.data or ""
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The withdrawal is recorded; the candidate stays on record."), "success")
     return redirect(back, 303)
 
 
@@ -737,6 +844,7 @@ def public_meeting(meeting_id: int) -> Any:
         counts=service.attendance_counts(m),
         members=service.roll(m),
         files=attachments.by_item(m),
+        candidates=_candidates_by_item(m),
     )
 
 

@@ -144,6 +144,13 @@ MATRIX: dict[tuple[str, str], Who] = {
     # Attachments: staff (and the chair) attach; anyone downloads those of a noticed meeting.
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/attachments", "POST"): STAFF,
     (f"{API}/attachments/<int(max=2147483647):attachment_id>", "GET"): EVERYONE,
+    (f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates", "GET"): EVERYONE,
+    (f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates", "POST"): STAFF,
+    (
+        f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates/"
+        "<int(max=2147483647):resident_id>/withdraw",
+        "POST",
+    ): STAFF,
     (f"{API}/attachments/<int(max=2147483647):attachment_id>/withdraw", "POST"): STAFF,
     # ---------------------------------------------------------------- web: meetings (issue 3)
     # Staff (and the chair) run meetings and keep the desk; the committee and the supervisors
@@ -158,6 +165,8 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("/meetings/<int:meeting_id>/open", "POST"): STAFF,
     ("/meetings/<int:meeting_id>/adjourn", "POST"): STAFF,
     ("/agenda-items/<int:item_id>/party-review", "POST"): STAFF,
+    ("/agenda-items/<int:item_id>/candidates", "POST"): STAFF,
+    ("/agenda-items/<int:item_id>/candidates/<int:resident_id>/withdraw", "POST"): STAFF,
     ("/meetings/<int:meeting_id>/desk", "GET"): STAFF,
     ("/meetings/<int:meeting_id>/desk/sign-in", "POST"): STAFF,
     ("/meetings/<int:meeting_id>/desk/proxy", "POST"): STAFF,

@@ -18,6 +18,7 @@ from consult.demo.people import to_csv
 from consult.demo.plans import heping, shiqiao
 from consult.extensions import db
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
+from consult.meetings.candidate_models import Candidate
 from consult.meetings.charter_models import Charter
 from consult.meetings.models import Attendance, Meeting
 from consult.registry.enrolment import actor_for
@@ -48,6 +49,7 @@ COUNTED = (
     AuditEntry,
     Attachment,
     AttachmentBlob,
+    Candidate,
     Charter,
 )
 
@@ -89,7 +91,9 @@ def test_loading_the_demo_twice_changes_nothing(db_session: Any) -> None:
     assert after_first["Attachment"] == after_first["AttachmentBlob"] == 1  # the site sketch
     assert after_first["Charter"] == 1  # 和平里社区's charter tightens major matters
     states = {m["title"]: m["state"] for m in first["meetings"]}
-    assert sorted(states.values()) == ["adjourned", "in_session", "noticed"]
+    assert sorted(states.values()) == ["adjourned", "in_session", "noticed", "noticed"]
+    standing = select(func.count(Candidate.id)).where(Candidate.withdrawn_at.is_(None))
+    assert db.session.execute(standing).scalar_one() == 3  # the election's candidates
     running = db.session.execute(select(Meeting).where(Meeting.state == "in_session")).scalar_one()
     present = select(func.count(Attendance.id)).where(Attendance.meeting_id == running.id)
     assert db.session.execute(present).scalar_one() == 1  # one more at the desk meets the quorum

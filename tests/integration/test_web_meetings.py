@@ -491,6 +491,51 @@ def test_a_village_creates_a_villagers_group_meeting_and_a_town_is_not_offered_o
     assert body.group_id is not None
 
 
+def test_staff_register_and_withdraw_candidates_and_the_public_sees_the_list(
+    client: FlaskClient, world: World, frozen: datetime
+) -> None:
+    meeting = make_meeting(
+        world.community, agenda=(("选举居民委员会成员", "election"),), state="noticed"
+    )
+    make_resident(world.community, name="王建国", household="H009")  # a namesake
+    db.session.commit()
+    staff(client, world)
+    url = f"/meetings/{meeting.id}"
+    item = meeting.agenda[0]
+    add = f"/agenda-items/{item.id}/candidates"
+    page = text_of(client.get(url))
+    assert "No candidates registered yet." in page
+    page = text_of(post(client, url, add, name="王建国", nominated_by="voters"))
+    assert "More than one resident has this name: give the household too." in page
+    page = text_of(
+        post(
+            client,
+            url,
+            add,
+            name="王建国",
+            household="H002",
+            nominated_by="voters",
+            nomination_note="居民12人联名",
+        )
+    )
+    assert "王建国 is registered as a candidate." in page
+    assert "Nominated jointly by voters" in page
+    page = text_of(post(client, url, add, name="张秀英", nominated_by="party_organization"))
+    assert "张秀英 is registered as a candidate." in page
+    public = text_of(client.application.test_client().get(f"/notices/{meeting.id}"))
+    assert "王建国" in public
+    assert "居民12人联名" in public
+    assert "登记退出" not in public  # the public page has no staff forms
+    assert 'name="reason"' not in public
+    rep = world.residents["representative"].id
+    page = text_of(post(client, url, f"{add}/{rep}/withdraw", reason=""))
+    assert "Give the reason for the withdrawal." in page
+    page = text_of(post(client, url, f"{add}/{rep}/withdraw", reason="本人申请退出"))
+    assert "The withdrawal is recorded; the candidate stays on record." in page
+    assert "本人申请退出" in page
+    assert "<s>王建国</s>" in page
+
+
 # ---------------------------------------------------------------- QR check-in
 
 
@@ -694,7 +739,12 @@ def test_the_demo_has_meetings_to_show(client: FlaskClient, db_session: Any) -> 
 
     demo = load_demo()
     titles = [m["title"] for m in demo["meetings"]]
-    assert [m["state"] for m in demo["meetings"]] == ["noticed", "adjourned", "in_session"]
+    assert [m["state"] for m in demo["meetings"]] == [
+        "noticed",
+        "adjourned",
+        "in_session",
+        "noticed",
+    ]
     board = text_of(client.get(demo["notice_board"]))
     assert all(t in board for t in titles)
     past = text_of(client.get(demo["meetings"][1]["public_page"]))

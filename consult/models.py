@@ -16,6 +16,7 @@ from consult.meetings.models import (
 )
 from consult.registry.models import (
     Community,
+    CommunityKey,
     Household,
     ImportBatch,
     PoliticalRightsRecord,
@@ -23,6 +24,7 @@ from consult.registry.models import (
     ResidentGroup,
     ResidentVersion,
 )
+from consult.voting.models import OpenBallot, Participation, SecretBallot, Vote, VoteRoll
 
 __all__ = [
     "AgendaItem",
@@ -36,17 +38,23 @@ __all__ = [
     "Candidate",
     "Charter",
     "Community",
+    "CommunityKey",
     "Household",
     "ImportBatch",
     "Invitation",
     "Meeting",
     "Membership",
+    "OpenBallot",
+    "Participation",
     "PoliticalRightsRecord",
     "Resident",
     "ResidentGroup",
     "ResidentVersion",
     "RoleAssignment",
+    "SecretBallot",
     "ThrottleEvent",
     "User",
     "VerificationCode",
+    "Vote",
+    "VoteRoll",
 ]

@@ -55,6 +55,14 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "meetings:memberships:add": frozenset({Role.STAFF}),
     "meetings:memberships:end": frozenset({Role.STAFF}),
     "meetings:charter:adopt": frozenset({Role.STAFF}),
+    # Votes (issue 4): the chair or staff run them; verified residents cast (eligibility is the
+    # vote's frozen roll, checked by the service); results and secret ledgers are public, a
+    # named vote's ledger only for members and supervisors (the service decides).
+    "votes:vote:manage": _RUNNERS,
+    "votes:turnout:read": _COMMITTEE | _OVERSIGHT,
+    "votes:ballot:cast": frozenset({Role.RESIDENT}),
+    "votes:result:read": PUBLIC,
+    "votes:ledger:read": PUBLIC,
 }
 
 

@@ -13,6 +13,7 @@ from consult.api import (
     openapi,
     residents,
     roles,
+    votes,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "openapi",
     "residents",
     "roles",
+    "votes",
 ]

@@ -156,3 +156,19 @@ class ImportBatch(Model):
     unchanged: Mapped[int] = mapped_column(Integer)
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class CommunityKey(Model):
+    """The community's Ed25519 signing key: it signs ballot ledgers (and, later, checkpoints).
+    The private half is stored encrypted with the instance's field key (AES-GCM, bound to the
+    field name and the community); the public half is published in every ledger. A key is
+    retired, never deleted, so old signatures stay checkable."""
+
+    __tablename__ = "community_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32 bytes
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

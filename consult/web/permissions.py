@@ -25,6 +25,7 @@ from consult.meetings.service import (
 )
 from consult.registry.enrolment import community_and_roles
 from consult.registry.models import Community
+from consult.voting.service import community_of_vote
 from consult.web.actor import current_actor, load_token_user, request_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +43,7 @@ COMMUNITY_OF: dict[str, Callable[[int], Select[Community]]] = {
     "item_id": community_of_agenda_item,
     "body_id": community_of_body,
     "attachment_id": community_of_attachment,
+    "vote_id": community_of_vote,
 }
 
 

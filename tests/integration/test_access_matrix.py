@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -39,6 +39,7 @@ from consult.audit.models import AuditEntry
 from consult.extensions import db
 from consult.meetings.attachments import add_attachment
 from consult.meetings.service import notice_meeting
+from consult.voting.service import close_vote, create_vote, open_vote
 from consult.registry.models import Community, Resident
 from tests.conftest import ROLES, World, csrf_token, login
 from tests.factories import make_body, make_meeting
@@ -59,6 +60,8 @@ ADMIN: Who = frozenset({"admin"})
 #: Check oneself in with the QR code shown in the room: a verified resident of the community
 #: (the representative is one too), and the administrator.
 SELF_CHECK_IN: Who = frozenset({"resident", "representative", "admin"})
+#: Cast a ballot: the same verified residents (the vote's frozen roll decides the rest).
+VOTERS: Who = SELF_CHECK_IN
 
 API = "/api/v1"
 C = "/c/<code>"
@@ -66,6 +69,8 @@ AC = f"{API}/communities/<code>"
 RID = "<int(max=2147483647):resident_id>"
 MID = "<int(max=2147483647):meeting_id>"
 BODY = "<int(max=2147483647):body_id>"
+VID = "<int(max=2147483647):vote_id>"
+IID = "<int(max=2147483647):item_id>"
 
 #: (rule, method) -> who is allowed. Everyone else is refused: see `expected`.
 MATRIX: dict[tuple[str, str], Who] = {
@@ -145,6 +150,16 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/attachments", "POST"): STAFF,
     (f"{API}/attachments/<int(max=2147483647):attachment_id>", "GET"): EVERYONE,
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates", "GET"): EVERYONE,
+    (f"{API}/agenda-items/{IID}/votes", "GET"): EVERYONE,
+    (f"{API}/agenda-items/{IID}/votes", "POST"): STAFF,
+    (f"{API}/votes/{VID}", "GET"): EVERYONE,
+    (f"{API}/votes/{VID}/open", "POST"): STAFF,
+    (f"{API}/votes/{VID}/close", "POST"): STAFF,
+    (f"{API}/votes/{VID}/ballots", "POST"): VOTERS,
+    (f"{API}/votes/{VID}/turnout", "GET"): COMMITTEE,
+    (f"{API}/votes/{VID}/result", "GET"): EVERYONE,
+    (f"{API}/votes/{VID}/ledger", "GET"): EVERYONE,
+    (f"{API}/votes/{VID}/receipt-check", "POST"): EVERYONE,
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates", "POST"): STAFF,
     (
         f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates/"
@@ -265,6 +280,11 @@ def url_values(world: World) -> dict[str, str]:
         Actor.system("tests"), papers, filename="通知.pdf", content=b"%PDF-1.4 matrix"
     )
     notice_meeting(Actor.system("tests"), papers)
+    # A closed vote of a meeting in session: every vote route has an object to read.
+    system = Actor.system("tests")
+    running = make_meeting(world.community, body, state="in_session")
+    vote = open_vote(system, create_vote(system, running.agenda[0], secret=True))
+    close_vote(system, vote, current_app.extensions["consult.field_cipher"])
     db.session.commit()
     return {
         "code": world.community.code,
@@ -275,6 +295,7 @@ def url_values(world: World) -> dict[str, str]:
         "body_id": str(body.id),
         "item_id": str(meeting.agenda[0].id),
         "attachment_id": str(attachment.id),
+        "vote_id": str(vote.id),
     }
 
 
@@ -318,6 +339,7 @@ def test_every_url_parameter_has_a_value() -> None:
         "body_id",
         "item_id",
         "attachment_id",
+        "vote_id",
     }
     for rule, _method in MATRIX:
         assert set(_PARAM.findall(rule)) <= known, rule

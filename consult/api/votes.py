@@ -1,0 +1,113 @@
+"""Votes (INTERFACES.md §3): create on an agenda item, open, cast, close; the result, the
+signed ledger (§5), turnout for the committee, and a receipt check for anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, jsonify
+
+from consult.api import bp
+from consult.api.common import ID, Field, created, read_body
+from consult.crypto.receipts import format_receipt
+from consult.meetings import service as meetings
+from consult.voting import service as voting
+from consult.web.permissions import permission
+
+_NEW_VOTE = {
+    "secret": Field(kind=bool, required=False),
+    "options": Field(kind=list, required=False),
+}
+_BALLOT = {
+    "choice": Field(max_length=200),
+    "receipt": Field(required=False, max_length=100),
+    "on_behalf_of": Field(kind=int, required=False),
+}
+
+
+@bp.route(f"/agenda-items/<{ID}:item_id>/votes", methods=["POST"])
+@permission("votes:vote:manage")
+def create_vote(item_id: int) -> Any:
+    body = read_body(_NEW_VOTE)
+    item = meetings.get_agenda_item(g.actor, item_id)
+    vote = voting.create_vote(g.actor, item, secret=bool(body["secret"]), options=body["options"])
+    return created(voting.vote_json(vote))
+
+
+@bp.route(f"/agenda-items/<{ID}:item_id>/votes", methods=["GET"])
+@permission("meetings:public:read")
+def list_votes(item_id: int) -> Any:
+    item = meetings.get_agenda_item(g.actor, item_id)
+    return jsonify({"items": [voting.vote_json(v) for v in voting.votes_of_item(item)]})
+
+
+@bp.route(f"/votes/<{ID}:vote_id>", methods=["GET"])
+@permission("meetings:public:read")
+def get_vote(vote_id: int) -> Any:
+    return jsonify(voting.vote_json(voting.get_vote(g.actor, vote_id)))
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/open", methods=["POST"])
+@permission("votes:vote:manage")
+def open_vote(vote_id: int) -> Any:
+    vote = voting.open_vote(g.actor, voting.get_vote(g.actor, vote_id))
+    return jsonify(voting.vote_json(vote))
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/close", methods=["POST"])
+@permission("votes:vote:manage")
+def close_vote(vote_id: int) -> Any:
+    vote = voting.close_vote(
+        g.actor,
+        voting.get_vote(g.actor, vote_id),
+        current_app.extensions["consult.field_cipher"],
+    )
+    return jsonify({**voting.vote_json(vote), "result": voting.result_json(vote)})
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/ballots", methods=["POST"])
+@permission("votes:ballot:cast")
+def cast_ballot(vote_id: int) -> Any:
+    body = read_body(_BALLOT)
+    cast = voting.cast_ballot(
+        g.actor,
+        voting.get_vote(g.actor, vote_id),
+        choice=body["choice"],
+        receipt=body["receipt"],
+        on_behalf_of=body["on_behalf_of"],
+    )
+    return created(
+        {
+            "receipt": cast.receipt,
+            "receipt_display": format_receipt(cast.receipt),
+            "vote_id": cast.vote_id,
+            "on_behalf_of": cast.on_behalf_of,
+        }
+    )
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/turnout", methods=["GET"])
+@permission("votes:turnout:read")
+def turnout(vote_id: int) -> Any:
+    vote = voting.get_vote(g.actor, vote_id)
+    return jsonify({"vote_id": vote.id, "state": vote.state, **voting.turnout(g.actor, vote)})
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/result", methods=["GET"])
+@permission("votes:result:read")
+def result(vote_id: int) -> Any:
+    return jsonify(voting.result_json(voting.get_vote(g.actor, vote_id)))
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/ledger", methods=["GET"])
+@permission("votes:ledger:read")
+def ledger(vote_id: int) -> Any:
+    return jsonify(voting.ledger_document(g.actor, voting.get_vote(g.actor, vote_id)))
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/receipt-check", methods=["POST"])
+@permission("votes:ledger:read")
+def receipt_check(vote_id: int) -> Any:
+    """A receipt is sent in the body, not the URL, so it stays out of access logs."""
+    body = read_body({"receipt": Field(max_length=100)})
+    return jsonify(voting.find_receipt(voting.get_vote(g.actor, vote_id), body["receipt"]))

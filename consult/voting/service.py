@@ -1,0 +1,645 @@
+"""Votes on agenda items: create, open (the roll frozen), cast, close (tally and ledger).
+
+The guarantees of VOTING.md, and where each is held:
+- one vote per voter (or household): UNIQUE (vote_id, voter_key) on `participations`; a
+  second ballot inserts nothing and is refused (409 `already_voted`), under any concurrency;
+- eligibility: the roll frozen at open — those present (with the principals of the proxies
+  they carry), in persons or in households as the body counts;
+- secrecy: a secret ballot row holds a random id, the choice and the receipt's hash; the
+  participation row, written in the same transaction, says only that the voter voted. No audit
+  entry is written per ballot (it would be a timeline of voters beside the anonymous ballots,
+  and it would serialise the rush on the audit log): participations are the record of who
+  voted, the signed ledger the record of what was cast, and opening and closing are audited;
+- casts take the vote's row in share mode, closing takes it exclusively: a ballot is either
+  in the tally or refused (409 `vote_closed`), never lost.
+
+Nothing here commits or imports Flask; the edge passes the field cipher for the signing key.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from consult import clock
+from consult.accounts.policy import can, require
+from consult.actor import Actor
+from consult.audit.service import record
+from consult.crypto.canonical import canonical_json
+from consult.crypto.fields import FieldCipher
+from consult.crypto.ledger import build_ledger, public_summary
+from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_receipt, receipt_hash
+from consult.errors import Conflict, Invalid, NotAllowed, NotFound
+from consult.extensions import db
+from consult.meetings import service as meetings
+from consult.meetings.models import AgendaItem, Attendance, AttendanceStatus, Meeting
+from consult.registry.keys import signing_key
+from consult.registry.models import Community, Resident
+from consult.rules.model import Mode
+from consult.rules.quorum import Counts, Outcome, evaluate
+from consult.voting.models import (
+    DEFAULT_OPTIONS,
+    Channel,
+    OpenBallot,
+    Participation,
+    SecretBallot,
+    Vote,
+    VoteRoll,
+    VoterUnit,
+    VoteState,
+)
+
+MAX_OPTIONS = 20
+MAX_OPTION = 200
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:
+    """A vote the actor may see (its meeting's visibility decides). `lock`: "share" for a
+    cast, "update" for opening and closing."""
+    if lock == "share":
+        vote = db.session.get(Vote, vote_id, with_for_update={"read": True}, populate_existing=True)
+    elif lock == "update":
+        vote = db.session.get(Vote, vote_id, with_for_update=True, populate_existing=True)
+    else:
+        vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound("no such vote")
+    meetings.get_meeting(actor, vote.meeting_id)  # 404 for a draft meeting's vote
+    return vote
+
+
+def community_of_vote(vote_id: int) -> Select[Community]:
+    """For the edge's permission gate: the query for the community a vote belongs to."""
+    return select(Community).join(Vote, Vote.community_id == Community.id).where(Vote.id == vote_id)
+
+
+def votes_of_item(item: AgendaItem) -> list[Vote]:
+    return list(
+        db.session.execute(
+            select(Vote).where(Vote.agenda_item_id == item.id).order_by(Vote.id)
+        ).scalars()
+    )
+
+
+def votes_of_meeting(meeting: Meeting) -> list[Vote]:
+    return list(
+        db.session.execute(
+            select(Vote).where(Vote.meeting_id == meeting.id).order_by(Vote.id)
+        ).scalars()
+    )
+
+
+# ---------------------------------------------------------------- creating and opening
+
+
+def _options(options: Sequence[str] | None) -> list[str]:
+    if options is None:
+        return list(DEFAULT_OPTIONS)
+    cleaned = [str(o).strip() for o in options]
+    problem = None
+    if len(cleaned) < 2:
+        problem = "at least two options"
+    elif len(cleaned) > MAX_OPTIONS:
+        problem = f"at most {MAX_OPTIONS} options"
+    elif any(not o or len(o) > MAX_OPTION for o in cleaned):
+        problem = f"each option 1 to {MAX_OPTION} characters"
+    elif len(set(cleaned)) != len(cleaned):
+        problem = "options must differ"
+    if problem:
+        raise Invalid("the options are not valid", details={"options": problem})
+    return cleaned
+
+
+def create_vote(
+    actor: Actor, item: AgendaItem, *, secret: bool, options: Sequence[str] | None = None
+) -> Vote:
+    """A vote on `item` (a draft until opened): yes/no/abstain unless options are given."""
+    meeting = item.meeting
+    require(actor, "votes:vote:manage", meeting.community_id)
+    meetings.lock_meeting(meeting)
+    meeting.require_not_adjourned("create a vote")
+    chosen = _options(options)
+    if item.decision_type == "election":
+        raise Invalid(
+            "elections are held with candidates and seats, which this version does not take yet",
+            details={"agenda_item_id": "an election item"},
+            code="election_not_supported",
+        )
+    meetings.decision_rule(meeting, item.decision_type)  # 422 if the rule set has none
+    vote = Vote(
+        community_id=meeting.community_id,
+        meeting_id=meeting.id,
+        agenda_item_id=item.id,
+        title=item.title,
+        decision_type=item.decision_type,
+        secret=bool(secret),
+        options_json=json.dumps(chosen, ensure_ascii=False),
+        unit=(
+            VoterUnit.HOUSEHOLDS if meeting.body.body_mode is Mode.HOUSEHOLDS else VoterUnit.PERSONS
+        ).value,
+        state=VoteState.DRAFT.value,
+        created_at=clock.now(),
+        created_by=actor.user_id,
+    )
+    db.session.add(vote)
+    db.session.flush()
+    record(
+        actor,
+        "votes:vote:create",
+        "vote",
+        vote.id,
+        community_id=meeting.community_id,
+        payload={"agenda_item_id": item.id, "secret_ballot": vote.secret, "options": chosen},
+    )
+    return vote
+
+
+@dataclass(frozen=True)
+class _RollRow:
+    voter_key: int
+    caster_id: int
+    principal_id: int
+    by_proxy: bool
+
+
+def _frozen_roll(meeting: Meeting, unit: VoterUnit) -> list[_RollRow]:
+    """Those present now, and the principals of the proxies they carry (VOTING.md)."""
+    rows = db.session.execute(
+        select(
+            Attendance.resident_id,
+            Attendance.status,
+            Attendance.proxy_holder_id,
+            Attendance.represented_household_id,
+            Attendance.departed_at,
+        ).where(Attendance.meeting_id == meeting.id)
+    ).all()
+    here = {
+        r.resident_id
+        for r in rows
+        if r.status == AttendanceStatus.PRESENT and r.departed_at is None
+    }
+    roll: list[_RollRow] = []
+    for r in rows:
+        if r.resident_id in here:
+            caster, by_proxy = r.resident_id, False
+        elif r.status == AttendanceStatus.PROXY and r.proxy_holder_id in here:
+            caster, by_proxy = r.proxy_holder_id, True
+        else:
+            continue
+        key = r.represented_household_id if unit is VoterUnit.HOUSEHOLDS else r.resident_id
+        if key is None:  # household mode without a household: cannot happen, but never guess
+            continue
+        roll.append(_RollRow(key, caster, r.resident_id, by_proxy))
+    return roll
+
+
+def open_vote(actor: Actor, vote: Vote) -> Vote:
+    """Open the vote: the meeting in session, the item ready (Party review recorded for a
+    major item), no other vote of the meeting open; the roll is frozen now."""
+    meeting = db.session.get(Meeting, vote.meeting_id)
+    assert meeting is not None
+    require(actor, "votes:vote:manage", vote.community_id)
+    meetings.lock_meeting(meeting)  # attendance stands still while the roll is read
+    vote = get_vote(actor, vote.id, lock="update")
+    vote.require(VoteState.DRAFT, "open the vote")
+    item = db.session.get(AgendaItem, vote.agenda_item_id)
+    assert item is not None
+    ready = meetings.can_vote(item)
+    if not ready.ok:
+        raise Conflict(
+            "this item cannot go to a vote yet",
+            details={"reasons": ready.reasons},
+            code="not_ready",
+        )
+    already = db.session.execute(
+        select(Vote.id).where(Vote.meeting_id == meeting.id, Vote.state == VoteState.OPEN)
+    ).first()
+    if already is not None:
+        raise Conflict(
+            "another vote of this meeting is open; close it first",
+            details={"open_vote_id": already[0]},
+            code="another_vote_open",
+        )
+    unit = VoterUnit(vote.unit)
+    roll = _frozen_roll(meeting, unit)
+    now = meetings.presence(meeting)
+    size = meetings.roll(meeting)
+    db.session.add_all(
+        VoteRoll(
+            vote_id=vote.id,
+            voter_key=r.voter_key,
+            caster_id=r.caster_id,
+            principal_id=r.principal_id,
+            by_proxy=r.by_proxy,
+        )
+        for r in roll
+    )
+    vote.state = VoteState.OPEN.value
+    vote.opened_at = clock.now()
+    vote.opened_by = actor.user_id
+    vote.eligible = len({r.voter_key for r in roll})
+    vote.present_persons = now.persons
+    vote.present_households = now.households
+    vote.members = size.members
+    vote.households = size.households
+    db.session.flush()
+    record(
+        actor,
+        "votes:vote:open",
+        "vote",
+        vote.id,
+        community_id=vote.community_id,
+        payload={
+            "eligible": vote.eligible,
+            "present": now.persons,
+            "present_households": now.households,
+            "unit": vote.unit,
+        },
+    )
+    return vote
+
+
+# ---------------------------------------------------------------- casting
+
+
+@dataclass(frozen=True)
+class CastResult:
+    receipt: str
+    vote_id: int
+    on_behalf_of: int | None  # the principal, when cast as a proxy holder
+
+
+def _insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING: True if the row went in. The transaction stays usable
+    either way (no savepoint), and a concurrent duplicate waits for the first and then yields."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = insert(model).values(values).on_conflict_do_nothing().returning(table.c[0])
+    return db.session.execute(statement).first() is not None
+
+
+def _roll_row(vote: Vote, caster_id: int, on_behalf_of: int | None) -> VoteRoll:
+    principal = caster_id if on_behalf_of is None else on_behalf_of
+    row = db.session.execute(
+        select(VoteRoll).where(
+            VoteRoll.vote_id == vote.id,
+            VoteRoll.caster_id == caster_id,
+            VoteRoll.principal_id == principal,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotAllowed(
+            "you are not on this vote's roll"
+            + (" for that person" if on_behalf_of is not None else "")
+            + ": it holds those present when the vote opened",
+            code="not_eligible",
+        )
+    return row
+
+
+def _receipt(given: str | None) -> str:
+    if given is None or given == "":
+        return new_receipt()
+    try:
+        return normalise_receipt(given)
+    except InvalidReceipt as exc:
+        raise Invalid(
+            "the receipt is not valid", details={"receipt": str(exc)}, code="receipt_invalid"
+        ) from None
+
+
+def cast_ballot(
+    actor: Actor,
+    vote: Vote,
+    *,
+    choice: str,
+    receipt: str | None = None,
+    on_behalf_of: int | None = None,
+) -> CastResult:
+    """The actor's ballot (or, as proxy holder, a principal's). `receipt`: generated in the
+    voter's browser (VOTING.md); the server makes one when none is sent."""
+    require(actor, "votes:ballot:cast", vote.community_id)
+    if actor.resident_id is None:
+        raise NotAllowed("only a verified resident votes", code="not_eligible")
+    vote = get_vote(actor, vote.id, lock="share")
+    vote.require(VoteState.OPEN, "vote")
+    if choice not in vote.options:
+        raise Invalid(
+            "the choice is not one of the options",
+            details={"choice": "one of " + ", ".join(vote.options)},
+            code="invalid_choice",
+        )
+    code = _receipt(receipt)
+    row = _roll_row(vote, actor.resident_id, on_behalf_of)
+    took = _insert_ignoring_duplicates(
+        Participation,
+        {
+            "vote_id": vote.id,
+            "voter_key": row.voter_key,
+            "channel": Channel.ONLINE.value,
+            "cast_by": actor.resident_id,
+            "by_proxy": row.by_proxy,
+            "recorded_at": clock.now(),
+        },
+    )
+    if not took:
+        raise Conflict(
+            "a ballot has already been cast for this voter"
+            + (" (household)" if vote.unit == VoterUnit.HOUSEHOLDS else ""),
+            code="already_voted",
+        )
+    digest = receipt_hash(code)
+    if vote.secret:
+        stored = _insert_ignoring_duplicates(
+            SecretBallot,
+            {
+                "vote_id": vote.id,
+                "id": secrets.token_hex(16),
+                "choice": choice,
+                "receipt_hash": digest,
+            },
+        )
+    else:
+        principal = db.session.get(Resident, row.principal_id)
+        assert principal is not None
+        stored = _insert_ignoring_duplicates(
+            OpenBallot,
+            {
+                "vote_id": vote.id,
+                "voter_key": row.voter_key,
+                "voter": principal.name,
+                "choice": choice,
+                "receipt_hash": digest,
+            },
+        )
+    if not stored:
+        # Only a client-chosen receipt can collide: the client makes a new one (VOTING.md).
+        raise Conflict("this receipt is already taken: make a new one", code="receipt_taken")
+    return CastResult(code, vote.id, on_behalf_of)
+
+
+def my_ballots(actor: Actor, vote: Vote) -> list[dict[str, Any]]:
+    """For the voter's page: each roll entry the actor casts for, and whether it has voted."""
+    if actor.resident_id is None:
+        return []
+    rows = db.session.execute(
+        select(VoteRoll, Resident.name, Participation.id)
+        .join(Resident, Resident.id == VoteRoll.principal_id)
+        .join(
+            Participation,
+            (Participation.vote_id == VoteRoll.vote_id)
+            & (Participation.voter_key == VoteRoll.voter_key),
+            isouter=True,
+        )
+        .where(VoteRoll.vote_id == vote.id, VoteRoll.caster_id == actor.resident_id)
+        .order_by(VoteRoll.by_proxy, Resident.name)
+    ).all()
+    return [
+        {
+            "principal_id": roll.principal_id,
+            "name": name,
+            "by_proxy": roll.by_proxy,
+            "voted": participation is not None,
+        }
+        for roll, name, participation in rows
+    ]
+
+
+def open_votes_for(actor: Actor) -> list[Vote]:
+    """The open votes on whose roll the actor stands (to cast for themselves or a principal)."""
+    if actor.resident_id is None:
+        return []
+    return list(
+        db.session.execute(
+            select(Vote)
+            .join(VoteRoll, VoteRoll.vote_id == Vote.id)
+            .where(VoteRoll.caster_id == actor.resident_id, Vote.state == VoteState.OPEN)
+            .distinct()
+            .order_by(Vote.id)
+        ).scalars()
+    )
+
+
+def turnout(actor: Actor, vote: Vote) -> dict[str, int]:
+    """How many have voted, of how many on the roll — never what they chose."""
+    require(actor, "votes:turnout:read", vote.community_id)
+    cast = db.session.execute(
+        select(func.count(Participation.id)).where(Participation.vote_id == vote.id)
+    ).scalar_one()
+    return {"eligible": vote.eligible or 0, "cast": int(cast)}
+
+
+# ---------------------------------------------------------------- closing: tally and ledger
+
+
+def _choices(vote: Vote) -> list[str]:
+    model: Any = SecretBallot if vote.secret else OpenBallot
+    return list(db.session.execute(select(model.choice).where(model.vote_id == vote.id)).scalars())
+
+
+def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
+    """The result under the meeting's rule: quorum first (those present when the vote opened),
+    then the pass threshold. A yes/no/abstain vote counts yes; a vote among options judges the
+    option with the most votes, and a tie for the most adopts nothing (ties fail)."""
+    meeting = db.session.get(Meeting, vote.meeting_id)
+    assert meeting is not None
+    rule = meetings.decision_rule(meeting, vote.decision_type)
+    options = vote.options
+    motion = options == list(DEFAULT_OPTIONS)
+    winner: str | None = None
+    if motion:
+        yes, no, abstain = counts["yes"], counts["no"], counts["abstain"]
+    else:
+        ranked = sorted(options, key=lambda o: -counts[o])
+        top = counts[ranked[0]] if ranked else 0
+        tied = [o for o in options if counts[o] == top]
+        yes = top
+        no = cast - top
+        abstain = 0
+        winner = ranked[0] if len(tied) == 1 and top > 0 else None
+    household_mode = vote.unit == VoterUnit.HOUSEHOLDS
+    figures = Counts(
+        members=vote.members or 0,
+        present=min(vote.present_persons or 0, vote.members or 0),
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        households=vote.households if household_mode else None,
+        present_households=vote.present_households if household_mode else None,
+        voted=cast if not household_mode else None,
+    )
+    judged = evaluate(rule, figures, meeting.body.body_mode)
+    outcome = judged.outcome
+    if not motion and outcome is Outcome.ADOPTED and winner is None:
+        outcome = Outcome.REJECTED  # a tie for the most votes adopts nothing
+    result: dict[str, Any] = {
+        "counts": {o: counts[o] for o in options},
+        "eligible": vote.eligible or 0,
+        "cast": cast,
+        "outcome": outcome.value,
+        "winner": winner if outcome is Outcome.ADOPTED else None,
+        "quorum": {
+            "members": judged.quorum.members,
+            "present": judged.quorum.present,
+            "required": judged.quorum.required,
+            "met": judged.quorum.met,
+            "unit": judged.quorum.unit.value,
+        },
+        "votes_required": judged.votes_required,
+        "rule": judged.as_dict("zh")["rule"],
+        "rule_en": judged.as_dict("en")["rule"],
+    }
+    return result
+
+
+def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
+    """Close the vote: count, judge under the rule, sign the ledger. Never changes after."""
+    require(actor, "votes:vote:manage", vote.community_id)
+    vote = get_vote(actor, vote.id, lock="update")  # waits for casts in flight
+    vote.require(VoteState.OPEN, "close the vote")
+    now = clock.now().replace(microsecond=0)
+    choices = _choices(vote)
+    cast = int(
+        db.session.execute(
+            select(func.count(Participation.id)).where(Participation.vote_id == vote.id)
+        ).scalar_one()
+    )
+    counts = Counter(choices)
+    result = tally(vote, counts, cast)
+    community = db.session.get(Community, vote.community_id)
+    assert community is not None
+    key = signing_key(actor, community, cipher)
+    document = build_ledger(vote.id, now, vote.options, _ledger_entries(vote), key)
+    vote.state = VoteState.CLOSED.value
+    vote.closed_at = now
+    vote.closed_by = actor.user_id
+    vote.result = json.dumps(result, ensure_ascii=False, sort_keys=True)
+    vote.ledger = canonical_json(document)
+    vote.merkle_root = document["merkle_root"]
+    db.session.flush()
+    record(
+        actor,
+        "votes:vote:close",
+        "vote",
+        vote.id,
+        community_id=vote.community_id,
+        payload={
+            "counts": result["counts"],
+            "cast": cast,
+            "eligible": result["eligible"],
+            "outcome": result["outcome"],
+            "rule": result["rule"]["id"],
+            "merkle_root": document["merkle_root"],
+            "tree_size": document["tree_size"],
+        },
+    )
+    return vote
+
+
+def _ledger_entries(vote: Vote) -> list[dict[str, str]]:
+    if vote.secret:
+        rows = db.session.execute(
+            select(SecretBallot.choice, SecretBallot.receipt_hash).where(
+                SecretBallot.vote_id == vote.id
+            )
+        ).all()
+        return [{"choice": c, "receipt_hash": h} for c, h in rows]
+    named = db.session.execute(
+        select(OpenBallot.choice, OpenBallot.voter).where(OpenBallot.vote_id == vote.id)
+    ).all()
+    return [{"choice": c, "voter": v} for c, v in named]
+
+
+# ---------------------------------------------------------------- results and the ledger
+
+
+def result_json(vote: Vote) -> dict[str, Any]:
+    """INTERFACES.md §3: {"counts", "eligible", "cast", "outcome", "rule": {"id", "quorum",
+    "basis", "threshold", "citation"}} — once closed. 409 before."""
+    data = vote.result_data
+    if data is None:
+        raise Conflict(
+            "the vote is not closed yet", details={"state": vote.state}, code="vote_not_closed"
+        )
+    return {"vote_id": vote.id, "closed_at": _iso(vote.closed_at), **data}
+
+
+def ledger_document(actor: Actor, vote: Vote) -> dict[str, Any]:
+    """The signed ledger. A secret vote's is public; a named vote's lists who voted how, so
+    only the community's members and its supervisors read it whole (VOTING.md); anyone else
+    gets the public summary (counts, tree size, root)."""
+    if vote.ledger is None:
+        raise Conflict(
+            "the ledger is published when the vote closes",
+            details={"state": vote.state},
+            code="vote_not_closed",
+        )
+    document: dict[str, Any] = json.loads(vote.ledger)
+    if vote.secret or _may_read_names(actor, vote):
+        return document
+    return public_summary(document)
+
+
+def _may_read_names(actor: Actor, vote: Vote) -> bool:
+    if can(actor, "meetings:meeting:read", vote.community_id):  # committee and supervisors
+        return True
+    return (
+        actor.is_authenticated
+        and actor.community_id == vote.community_id
+        and (actor.resident_id is not None)
+    )
+
+
+def find_receipt(vote: Vote, text: str) -> dict[str, Any]:
+    """Whether a receipt is in the closed vote's ledger, and with which choice."""
+    try:
+        digest = receipt_hash(normalise_receipt(text))
+    except InvalidReceipt as exc:
+        raise Invalid(
+            "the receipt is not valid", details={"receipt": str(exc)}, code="receipt_invalid"
+        ) from None
+    if vote.ledger is None:
+        raise Conflict(
+            "the ledger is published when the vote closes",
+            details={"state": vote.state},
+            code="vote_not_closed",
+        )
+    document = json.loads(vote.ledger)
+    for entry in document["entries"]:
+        if entry.get("receipt_hash") == digest:
+            return {"found": True, "receipt_hash": digest, "choice": entry["choice"]}
+    return {"found": False, "receipt_hash": digest, "choice": None}
+
+
+def vote_json(vote: Vote) -> dict[str, Any]:
+    return {
+        "id": vote.id,
+        "meeting_id": vote.meeting_id,
+        "agenda_item_id": vote.agenda_item_id,
+        "title": vote.title,
+        "decision_type": vote.decision_type,
+        "secret": vote.secret,
+        "options": vote.options,
+        "unit": vote.unit,
+        "state": vote.state,
+        "opened_at": _iso(vote.opened_at),
+        "closed_at": _iso(vote.closed_at),
+        "eligible": vote.eligible,
+        "merkle_root": vote.merkle_root,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -17,6 +17,7 @@ from consult.api import (
     spec_candidates,
     spec_charters,
     spec_meetings,
+    spec_votes,
 )
 from consult.web.permissions import permission, route_permission
 
@@ -24,7 +25,14 @@ PREFIX = "/api/v1"
 _CONVERTED = re.compile(r"<(?:[^<>:]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
 _IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 #: The spec modules, each with PATHS and optionally SCHEMAS, PARAMETERS and TAGS.
-_MODULES: tuple[Any, ...] = (spec, spec_meetings, spec_attachments, spec_charters, spec_candidates)
+_MODULES: tuple[Any, ...] = (
+    spec,
+    spec_meetings,
+    spec_attachments,
+    spec_charters,
+    spec_candidates,
+    spec_votes,
+)
 
 
 def _merged(name: str) -> dict[str, Any]:

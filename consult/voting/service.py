@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from consult import clock
 from consult.accounts.policy import can, require
-from consult.actor import Actor
+from consult.actor import Actor, Role
 from consult.audit.service import record
 from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
@@ -595,11 +595,8 @@ def ledger_document(actor: Actor, vote: Vote) -> dict[str, Any]:
 def _may_read_names(actor: Actor, vote: Vote) -> bool:
     if can(actor, "meetings:meeting:read", vote.community_id):  # committee and supervisors
         return True
-    return (
-        actor.is_authenticated
-        and actor.community_id == vote.community_id
-        and (actor.resident_id is not None)
-    )
+    # A verified resident of this community (the RESIDENT role is theirs only at home).
+    return actor.community_id == vote.community_id and Role.RESIDENT in actor.roles
 
 
 def find_receipt(vote: Vote, text: str) -> dict[str, Any]:

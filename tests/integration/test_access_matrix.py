@@ -39,8 +39,8 @@ from consult.audit.models import AuditEntry
 from consult.extensions import db
 from consult.meetings.attachments import add_attachment
 from consult.meetings.service import notice_meeting
-from consult.voting.service import close_vote, create_vote, open_vote
 from consult.registry.models import Community, Resident
+from consult.voting.service import close_vote, create_vote, open_vote
 from tests.conftest import ROLES, World, csrf_token, login
 from tests.factories import make_body, make_meeting
 from tests.integration.api_support import csv_body, headers_for

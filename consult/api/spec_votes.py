@@ -1,0 +1,315 @@
+"""The OpenAPI description of votes, ballots, results and ledgers (INTERFACES.md §3, §5; issue
+4); openapi.py merges it into the document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consult.api.spec import _CONFLICT, _ID, _INVALID, _NOT_FOUND, _body, _ok, operation, ref
+
+_HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_RULE = {
+    "type": "object",
+    "required": ["id", "quorum", "basis", "threshold", "citation"],
+    "properties": {
+        "id": {"type": "string", "examples": ["URC25-24"]},
+        "quorum": {"type": "string"},
+        "basis": {"type": ["string", "null"], "examples": ["present", "voted"]},
+        "threshold": {"type": "string"},
+        "citation": {"type": "string"},
+        "rule_set": {"type": "string"},
+        "abstentions": {"type": "string"},
+        "practice": {"type": "boolean"},
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "NewVote": {
+        "type": "object",
+        "properties": {
+            "secret": {
+                "type": "boolean",
+                "default": False,
+                "description": "a secret ballot (receipts, a public ledger of receipt hashes) "
+                "or a named vote (the ledger lists who voted how, for members and supervisors)",
+            },
+            "options": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                "minItems": 2,
+                "maxItems": 20,
+                "default": ["yes", "no", "abstain"],
+            },
+        },
+    },
+    "Vote": {
+        "type": "object",
+        "required": ["id", "state", "secret", "options"],
+        "properties": {
+            "id": _ID,
+            "meeting_id": _ID,
+            "agenda_item_id": _ID,
+            "title": {"type": "string"},
+            "decision_type": {"type": "string"},
+            "secret": {"type": "boolean"},
+            "options": {"type": "array", "items": {"type": "string"}},
+            "unit": {"type": "string", "enum": ["persons", "households"]},
+            "state": {"type": "string", "enum": ["draft", "open", "closed"]},
+            "opened_at": {"type": ["string", "null"], "format": "date-time"},
+            "closed_at": {"type": ["string", "null"], "format": "date-time"},
+            "eligible": {
+                "type": ["integer", "null"],
+                "description": "voters on the roll frozen at open (persons or households)",
+            },
+            "merkle_root": {"oneOf": [{"type": "null"}, _HEX64]},
+            "result": ref("VoteResult"),
+        },
+    },
+    "NewBallot": {
+        "type": "object",
+        "required": ["choice"],
+        "properties": {
+            "choice": {"type": "string", "description": "one of the vote's options"},
+            "receipt": {
+                "type": "string",
+                "description": "the receipt made in the voter's browser: 26 RFC 4648 base32 "
+                "characters (128 random bits), separators and case ignored; the server makes "
+                "one when none is sent. Malformed: 422 `receipt_invalid`; already taken: 409 "
+                "`receipt_taken` (make a new one).",
+            },
+            "on_behalf_of": {
+                "type": "integer",
+                "description": "as a proxy holder: the resident id of the principal",
+            },
+        },
+    },
+    "CastBallot": {
+        "type": "object",
+        "required": ["receipt"],
+        "properties": {
+            "receipt": {"type": "string", "pattern": "^[A-Z2-7]{26}$"},
+            "receipt_display": {"type": "string", "examples": ["AAAQE-AYEAU-DAOCA-JBIFQ-YDIOB4"]},
+            "vote_id": _ID,
+            "on_behalf_of": {"type": ["integer", "null"]},
+        },
+    },
+    "VoteResult": {
+        "type": "object",
+        "required": ["counts", "eligible", "cast", "outcome", "rule"],
+        "properties": {
+            "vote_id": _ID,
+            "closed_at": {"type": "string", "format": "date-time"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "eligible": {"type": "integer"},
+            "cast": {"type": "integer"},
+            "outcome": {"type": "string", "enum": ["adopted", "rejected", "no_quorum"]},
+            "winner": {
+                "type": ["string", "null"],
+                "description": "a vote among options: the adopted option (a tie adopts none)",
+            },
+            "quorum": {
+                "type": "object",
+                "properties": {
+                    "members": {"type": "integer"},
+                    "present": {"type": "integer"},
+                    "required": {"type": "integer"},
+                    "met": {"type": "boolean"},
+                    "unit": {"type": "string", "enum": ["persons", "households"]},
+                },
+            },
+            "votes_required": {"type": ["integer", "null"]},
+            "rule": {**_RULE, "description": "in Chinese"},
+            "rule_en": {**_RULE, "description": "the same in English"},
+        },
+    },
+    "Ledger": {
+        "type": "object",
+        "description": "INTERFACES.md §5 / VOTING.md: entries sorted by receipt_hash (secret) "
+        "or by voter (named); merkle_root by RFC 9162 over the canonical JSON of each entry; "
+        "signature Ed25519 by the community key over the canonical JSON of the document "
+        "without `signature`. A named vote's ledger is whole for the community's members and "
+        "supervisors; anyone else gets the public summary (no entries, no signature). Check it "
+        "offline with `consult ledger verify`.",
+        "required": ["vote_id", "closed_at", "counts", "tree_size", "merkle_root", "public_key"],
+        "properties": {
+            "vote_id": _ID,
+            "closed_at": {"type": "string", "format": "date-time"},
+            "entries": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "choice": {"type": "string"},
+                        "receipt_hash": _HEX64,
+                        "voter": {"type": "string"},
+                    },
+                },
+            },
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "tree_size": {"type": "integer"},
+            "merkle_root": _HEX64,
+            "public_key": {"type": "string", "description": "base64 of the raw 32-byte key"},
+            "signature": {"type": "string"},
+        },
+    },
+    "ReceiptCheck": {
+        "type": "object",
+        "required": ["receipt"],
+        "properties": {"receipt": {"type": "string", "maxLength": 100}},
+    },
+    "ReceiptFound": {
+        "type": "object",
+        "properties": {
+            "found": {"type": "boolean"},
+            "receipt_hash": _HEX64,
+            "choice": {"type": ["string", "null"]},
+        },
+    },
+    "Turnout": {
+        "type": "object",
+        "properties": {
+            "vote_id": _ID,
+            "state": {"type": "string"},
+            "eligible": {"type": "integer"},
+            "cast": {"type": "integer"},
+        },
+    },
+}
+
+PARAMETERS: dict[str, Any] = {
+    "vote_id": {"name": "vote_id", "in": "path", "required": True, "schema": _ID},
+}
+
+_VOTE = ("vote_id",)
+_STATE_ERRORS = {**_NOT_FOUND, **_CONFLICT}
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/agenda-items/{item_id}/votes": {
+        "post": operation(
+            "createVote",
+            "Create a vote on an agenda item (staff, chair)",
+            tag="votes",
+            description="A draft until opened; yes/no/abstain unless `options` are given. 422 "
+            "for bad options, an election item (not in this version) or a decision type the "
+            "rule set does not have; 409 after adjournment.",
+            parameters=("item_id",),
+            reads_json=True,
+            body=_body(ref("NewVote"), example={"secret": True}),
+            responses={"201": _ok("Created.", ref("Vote")), **_STATE_ERRORS, **_INVALID},
+        ),
+        "get": operation(
+            "listVotes",
+            "The votes on an agenda item",
+            tag="votes",
+            public=True,
+            parameters=("item_id",),
+            responses={
+                "200": _ok(
+                    "The votes.",
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": ref("Vote")}},
+                    },
+                ),
+                **_NOT_FOUND,
+            },
+        ),
+    },
+    "/api/v1/votes/{vote_id}": {
+        "get": operation(
+            "getVote",
+            "A vote",
+            tag="votes",
+            public=True,
+            parameters=_VOTE,
+            responses={"200": _ok("The vote.", ref("Vote")), **_NOT_FOUND},
+        )
+    },
+    "/api/v1/votes/{vote_id}/open": {
+        "post": operation(
+            "openVote",
+            "Open the vote: the roll is frozen (staff, chair)",
+            tag="votes",
+            description="The roll: those present now, with the principals of the proxies they "
+            "carry, in persons or households as the body counts. 409: the meeting not in "
+            "session or the item not ready (`not_ready`: a major item's Party-organization "
+            "review), another vote of the meeting open (`another_vote_open`), not a draft.",
+            parameters=_VOTE,
+            responses={"200": _ok("Open.", ref("Vote")), **_STATE_ERRORS},
+        )
+    },
+    "/api/v1/votes/{vote_id}/close": {
+        "post": operation(
+            "closeVote",
+            "Close the vote: tally under the rule set and sign the ledger (staff, chair)",
+            tag="votes",
+            description="Waits for ballots in flight: each is either counted or refused. The "
+            "result and the ledger never change afterwards. 409 unless open.",
+            parameters=_VOTE,
+            responses={"200": _ok("Closed, with `result`.", ref("Vote")), **_STATE_ERRORS},
+        )
+    },
+    "/api/v1/votes/{vote_id}/ballots": {
+        "post": operation(
+            "castBallot",
+            "Cast a ballot as the voter (or as proxy holder for a principal)",
+            tag="votes",
+            description="201 with the receipt, shown once. 409 `already_voted` if that voter "
+            "(or household) has voted, `vote_not_open` / `vote_closed`, `receipt_taken`; 403 "
+            "`not_eligible` if not on the roll frozen at open; 422 `invalid_choice`, "
+            "`receipt_invalid`.",
+            parameters=_VOTE,
+            reads_json=True,
+            body=_body(ref("NewBallot"), example={"choice": "yes"}),
+            responses={"201": _ok("Cast.", ref("CastBallot")), **_STATE_ERRORS, **_INVALID},
+        )
+    },
+    "/api/v1/votes/{vote_id}/turnout": {
+        "get": operation(
+            "voteTurnout",
+            "How many have voted, of how many (committee and supervisors; never choices)",
+            tag="votes",
+            parameters=_VOTE,
+            responses={"200": _ok("Turnout.", ref("Turnout")), **_NOT_FOUND},
+        )
+    },
+    "/api/v1/votes/{vote_id}/result": {
+        "get": operation(
+            "voteResult",
+            "The result of a closed vote",
+            tag="votes",
+            public=True,
+            parameters=_VOTE,
+            responses={"200": _ok("The result.", ref("VoteResult")), **_STATE_ERRORS},
+        )
+    },
+    "/api/v1/votes/{vote_id}/ledger": {
+        "get": operation(
+            "voteLedger",
+            "The signed ballot ledger of a closed vote",
+            tag="votes",
+            public=True,
+            parameters=_VOTE,
+            responses={"200": _ok("The ledger.", ref("Ledger")), **_STATE_ERRORS},
+        )
+    },
+    "/api/v1/votes/{vote_id}/receipt-check": {
+        "post": operation(
+            "checkReceipt",
+            "Is this receipt in the closed vote's ledger, and with which choice?",
+            tag="votes",
+            description="The receipt travels in the body, so it stays out of access logs.",
+            public=True,
+            parameters=_VOTE,
+            reads_json=True,
+            body=_body(ref("ReceiptCheck")),
+            responses={
+                "200": _ok("Found or not.", ref("ReceiptFound")),
+                **_STATE_ERRORS,
+                **_INVALID,
+            },
+        )
+    },
+}
+
+TAGS = [{"name": "votes", "description": "Votes, ballots, results and the public ledger"}]

@@ -134,6 +134,7 @@ def _register(app: Flask) -> None:
     from consult.meetings.charter_views import bp as bodies_bp
     from consult.meetings.views import bp as meetings_bp
     from consult.registry.views import bp as registry_bp
+    from consult.voting.views import bp as votes_bp
     from consult.web.errors import register_error_handlers
     from consult.web.helpers import register_template_helpers
     from consult.web.home import bp as home_bp
@@ -151,6 +152,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(registry_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(bodies_bp)
+    app.register_blueprint(votes_bp)
     ext.csrf.exempt(api_bp)  # the gate applies CSRF to cookie-authenticated API calls itself
     app.register_blueprint(api_bp)
     register_cli(app)

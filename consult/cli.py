@@ -95,6 +95,8 @@ def demo_command(as_json: bool) -> None:
     click.echo(f"Meetings (public notice board: {demo['notice_board']}):")
     for m in demo["meetings"]:
         click.echo(f"  {m['title']}  staff: {m['staff_page']}  public: {m['public_page']}")
+        for page in m.get("votes", []):
+            click.echo(f"    vote result, receipt check and ledger: {page}")
 
 
 @click.group("admin")

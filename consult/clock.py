@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 _offset = timedelta(0)
@@ -38,3 +40,16 @@ def reset() -> None:
     global _offset, _frozen
     _offset = timedelta(0)
     _frozen = None
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Run a block as if at `moment`, then put the clock back as it was (the demo records a
+    past meeting's vote this way; a single-threaded command, never a request)."""
+    global _frozen
+    previous = _frozen
+    _frozen = moment
+    try:
+        yield
+    finally:
+        _frozen = previous

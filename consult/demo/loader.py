@@ -63,7 +63,7 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
                 for a in plan.accounts
                 if a.role == "representative" and a.resident is not None
             ]
-            meetings = ensure_meetings(actor, community, reps)
+            meetings = ensure_meetings(actor, community, reps, cipher)
     first = plans[0]
     return {
         "community": {"code": first.code, "name": first.name},

@@ -1,7 +1,8 @@
 """Demo meetings of 和平里社区, through the real services: a residents' meeting (one person per
 household) and a representative council of the demo representatives; a noticed meeting coming
 up with an ordinary and a major item (the lift item with a site sketch, a PNG drawn in code), and
-a past council meeting, adjourned, with attendance; and a council meeting in session now, one
+a past council meeting, adjourned, with attendance and a closed secret vote (result, receipts,
+signed ledger); and a council meeting in session now, one
 representative signed in, so a newcomer can sign in the next at the desk and watch the chair's
 console turn the quorum green; and an election meeting noticed with its candidates (who may not
 hold proxies there).
@@ -20,11 +21,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from consult import clock
+from consult.accounts.models import User
 from consult.actor import Actor
+from consult.crypto.fields import FieldCipher
 from consult.extensions import db
 from consult.meetings import attachments, candidates, charter, service
 from consult.meetings.models import Body, Meeting
+from consult.registry.enrolment import actor_for
 from consult.registry.models import Community
+from consult.voting import service as voting
 
 ASSEMBLY = "和平里社区居民会议"
 COUNCIL = "和平里社区居民代表会议"
@@ -80,7 +85,14 @@ def site_sketch(width: int = 240, height: int = 150) -> bytes:
     )
 
 
-def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list[dict[str, Any]]:
+def _voter(community: Community, resident_id: int) -> Actor | None:
+    user = db.session.execute(select(User).where(User.resident_id == resident_id)).scalar()
+    return actor_for(user, community.id) if user is not None else None
+
+
+def ensure_meetings(
+    actor: Actor, community: Community, reps: list[int], cipher: FieldCipher
+) -> list[dict[str, Any]]:
     """The demo's bodies and meetings; returns each meeting's title and addresses."""
     assembly = _body(community, ASSEMBLY) or (
         service.create_body(
@@ -158,6 +170,16 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
                 status="present",
                 at=starts - timedelta(minutes=15 - n),
             )
+        # The representatives vote on the item (secret ballot, on their phones), as it was then.
+        with clock.frozen_at(starts + timedelta(minutes=40)):
+            vote = voting.create_vote(actor, past.agenda[0], secret=True)
+            voting.open_vote(actor, vote)
+            for n, resident_id in enumerate(reps[:-1]):
+                voter = _voter(community, resident_id)
+                if voter is not None:
+                    voting.cast_ballot(voter, vote, choice="yes" if n < 2 else "abstain")
+        with clock.frozen_at(starts + timedelta(minutes=50)):
+            voting.close_vote(actor, vote, cipher)
         service.adjourn_meeting(actor, past, at=starts + timedelta(hours=1, minutes=30))
     running = _meeting(community, NOW_IN_SESSION)
     if running is None:
@@ -211,6 +233,7 @@ def ensure_meetings(actor: Actor, community: Community, reps: list[int]) -> list
             "staff_page": f"/meetings/{m.id}",
             "public_page": f"/notices/{m.id}",
             "ical": f"/notices/{m.id}.ics",
+            "votes": [f"/votes/{v.id}" for v in voting.votes_of_meeting(m)],
         }
         for m in (upcoming, past, running, election)
     ]

@@ -723,7 +723,7 @@ def standing(meeting_id: int) -> Any:
     """The quorum banner and the counts alone, for static/js/live.js to poll while the meeting
     is in session (the chair's console, the desks and the meeting page stay current)."""
     m = _meeting(meeting_id)
-    response = make_response(render_template("meetings/_standing.html", **_standing(m)))
+    response = make_response(render_template("meetings/_standing.html", meeting=m, **_standing(m)))
     response.headers["Cache-Control"] = "no-store"
     if m.meeting_state is not MeetingState.IN_SESSION:
         response.headers["X-Consult-Live"] = "stop"

@@ -1,0 +1,273 @@
+"""Vote pages: the resident's ballot (receipt made in the browser, shown once), the chair's
+controls (create, open, close — from the console), the public result with the receipt check,
+the announcement screen for projecting in the room, and the ledger download."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from consult.accounts.forms import EmptyForm
+from consult.accounts.policy import can
+from consult.crypto.receipts import format_receipt
+from consult.errors import DomainError
+from consult.extensions import db
+from consult.meetings import service as meetings
+from consult.voting import service as voting
+from consult.voting.forms import BallotForm, NewVoteForm, ReceiptCheckForm
+from consult.voting.models import DEFAULT_OPTIONS, Vote
+from consult.web.permissions import AUTHENTICATED, permission
+
+bp = Blueprint("votes", __name__)
+
+
+def option_label(option: str) -> str:
+    """yes/no/abstain in the reader's language; any other option as written."""
+    labels = {"yes": _("In favour"), "no": _("Against"), "abstain": _("Abstain")}
+    return labels.get(option, option)
+
+
+def outcome_label(outcome: str) -> str:
+    labels = {
+        "adopted": _("Adopted"),
+        "rejected": _("Not adopted"),
+        "no_quorum": _("No quorum: nothing was decided"),
+    }
+    return labels.get(outcome, outcome)
+
+
+def _open_turnout(meeting: Any) -> dict[str, Any] | None:
+    """The open vote of `meeting` and its turnout, for those who may see turnout (the console's
+    live panel); None otherwise."""
+    for vote in voting.votes_of_meeting(meeting):
+        if vote.state == "open" and can(g.actor, "votes:turnout:read", vote.community_id):
+            return {"vote": vote, **voting.turnout(g.actor, vote)}
+    return None
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    # The meeting pages (a lower layer) show votes through these helpers, without importing
+    # the voting package.
+    return {
+        "option_label": option_label,
+        "outcome_label": outcome_label,
+        "votes_of_item": voting.votes_of_item,
+        "open_turnout": _open_turnout,
+        "new_vote_form": lambda: NewVoteForm(formdata=None),
+    }
+
+
+def problem_text(exc: DomainError) -> str:
+    by_code = {
+        "already_voted": _("A ballot has already been cast for this voter; nothing was changed."),
+        "vote_not_open": _("The vote is not open."),
+        "vote_closed": _("The vote is closed."),
+        "not_eligible": _(
+            "You are not on this vote's roll: it holds those present when the vote opened."
+        ),
+        "invalid_choice": _("Choose one of the options."),
+        "receipt_invalid": _("The receipt is not valid: 26 letters A–Z and digits 2–7."),
+        "receipt_taken": _("Please try again: your browser will make a new receipt."),
+        "not_ready": _("This item cannot go to a vote yet."),
+        "another_vote_open": _("Another vote of this meeting is open: close it first."),
+        "vote_not_closed": _("The result is published when the vote closes."),
+        "election_not_supported": _("Elections with candidates and seats come in a later version."),
+    }
+    return by_code.get(exc.code or "", exc.message)
+
+
+def _vote(vote_id: int) -> Vote:
+    return voting.get_vote(g.actor, vote_id)
+
+
+# ---------------------------------------------------------------- the resident's ballot
+
+
+@bp.route("/votes")
+@permission(AUTHENTICATED)
+def mine() -> Any:
+    """The open votes the signed-in resident may cast (for themselves or a principal)."""
+    rows = [(v, voting.my_ballots(g.actor, v)) for v in voting.open_votes_for(g.actor)]
+    return render_template("votes/mine.html", rows=rows)
+
+
+@bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
+@permission("votes:ballot:cast")
+def ballot(vote_id: int) -> Any:
+    vote = _vote(vote_id)
+    form = BallotForm()
+    form.choice.choices = [(o, option_label(o)) for o in vote.options]
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Choose one of the options."), "error")
+            return redirect(url_for("votes.ballot", vote_id=vote.id), 303)
+        principal = form.on_behalf_of.data or None
+        try:
+            cast = voting.cast_ballot(
+                g.actor,
+                vote,
+                choice=form.choice.data or "",
+                receipt=form.receipt.data or None,
+                on_behalf_of=principal,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(problem_text(exc), "error")
+            return redirect(url_for("votes.ballot", vote_id=vote_id), 303)
+        return _receipt_page(vote, cast.receipt, form.choice.data or "", principal)
+    return render_template(
+        "votes/ballot.html", vote=vote, ballots=voting.my_ballots(g.actor, vote), form=form
+    )
+
+
+def _receipt_page(vote: Vote, receipt: str, choice: str, principal: int | None) -> Response:
+    """Shown once, never cached: the receipt as text in groups and as a QR code."""
+    shown = format_receipt(receipt)
+    svg = segno.make(shown, error="m").svg_inline(scale=6, border=2, dark="#000", light="#fff")
+    response = Response(
+        render_template(
+            "votes/receipt.html",
+            vote=vote,
+            receipt=shown,
+            qr=Markup(svg),  # noqa: S704 - segno's SVG of a base32 string we made or checked
+            choice=choice,
+            for_principal=principal is not None,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- the chair's controls
+
+
+@bp.route("/agenda-items/<int:item_id>/votes", methods=["POST"])
+@permission("votes:vote:manage")
+def create(item_id: int) -> Any:
+    item = meetings.get_agenda_item(g.actor, item_id)
+    form = NewVoteForm()
+    back = url_for("meetings.console", meeting_id=item.meeting_id) + "#vote"
+    if not form.validate_on_submit():
+        flash(_("The vote could not be created."), "error")
+        return redirect(back, 303)
+    lines = [o.strip() for o in (form.options.data or "").splitlines() if o.strip()]
+    try:
+        voting.create_vote(g.actor, item, secret=bool(form.secret.data), options=lines or None)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc) if exc.code else _("The options are not valid."), "error")
+        return redirect(back, 303)
+    flash(_("The vote is ready. Open it when the meeting is ready to vote."), "success")
+    return redirect(back, 303)
+
+
+def _vote_step(vote_id: int, action: Any, done: str) -> Any:
+    vote = _vote(vote_id)
+    back = url_for("meetings.console", meeting_id=vote.meeting_id) + "#vote"
+    if not EmptyForm().validate_on_submit():
+        return redirect(back, 303)
+    try:
+        action(vote)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(done, "success")
+    return redirect(back, 303)
+
+
+@bp.route("/votes/<int:vote_id>/open", methods=["POST"])
+@permission("votes:vote:manage")
+def open_(vote_id: int) -> Any:
+    return _vote_step(
+        vote_id,
+        lambda v: voting.open_vote(g.actor, v),
+        _("The vote is open: the roll is those present now."),
+    )
+
+
+@bp.route("/votes/<int:vote_id>/close", methods=["POST"])
+@permission("votes:vote:manage")
+def close(vote_id: int) -> Any:
+    cipher = current_app.extensions["consult.field_cipher"]
+    return _vote_step(
+        vote_id,
+        lambda v: voting.close_vote(g.actor, v, cipher),
+        _("The vote is closed, counted and its ledger signed."),
+    )
+
+
+# ---------------------------------------------------------------- public: result, receipts
+
+
+@bp.route("/votes/<int:vote_id>", methods=["GET", "POST"])
+@permission("votes:result:read")
+def public(vote_id: int) -> Any:
+    """The result in words, the counts, the ledger's root, and a receipt check for anyone."""
+    vote = _vote(vote_id)
+    form = ReceiptCheckForm()
+    checked = None
+    status = 200
+    if request.method == "POST" and vote.ledger is not None:
+        if form.validate_on_submit():
+            try:
+                checked = voting.find_receipt(vote, form.receipt.data or "")
+            except DomainError as exc:
+                db.session.rollback()
+                form.receipt.errors = [problem_text(exc)]
+                status = 422
+        else:
+            status = 422
+    return (
+        render_template(
+            "votes/public.html",
+            vote=vote,
+            result=vote.result_data,
+            ledger=json.loads(vote.ledger) if vote.ledger else None,
+            form=form,
+            checked=checked,
+            default_options=list(DEFAULT_OPTIONS),
+        ),
+        status,
+    )
+
+
+@bp.route("/votes/<int:vote_id>/announce")
+@permission("votes:result:read")
+def announce(vote_id: int) -> Any:
+    """The result, large, for the projector in the room."""
+    vote = _vote(vote_id)
+    show_turnout = can(g.actor, "votes:turnout:read", vote.community_id)
+    return render_template(
+        "votes/announce.html",
+        vote=vote,
+        result=vote.result_data,
+        turnout=voting.turnout(g.actor, vote) if show_turnout else None,
+    )
+
+
+@bp.route("/votes/<int:vote_id>/ledger.json")
+@permission("votes:ledger:read")
+def ledger(vote_id: int) -> Any:
+    """The signed ledger to download and check offline (`consult ledger verify`)."""
+    document = voting.ledger_document(g.actor, _vote(vote_id))
+    body = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="vote-{vote_id}-ledger.json"'
+    return response

@@ -1,0 +1,149 @@
+"""Vote pages through the test client: the chair prepares, opens and closes a vote from the
+console; a resident casts on the ballot page and is shown the receipt once; the public result
+page, the receipt check, the room's screen and the ledger download."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from consult import clock
+from consult.actor import Actor
+from consult.crypto.ledger import verify_ledger
+from consult.crypto.receipts import format_receipt, new_receipt
+from consult.extensions import db
+from consult.meetings import service as meetings
+from consult.voting.models import Participation, Vote
+from tests.conftest import World, csrf_token, login
+from tests.factories import make_meeting
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
+SYSTEM = Actor.system("tests")
+
+
+def text_of(response: Any) -> str:
+    return str(response.get_data(as_text=True))
+
+
+def english(client: FlaskClient) -> None:
+    token = csrf_token(text_of(client.get("/")))
+    client.post("/prefs", data={"csrf_token": token, "lang": "en", "next": "/"})
+
+
+def post(client: FlaskClient, page: str, url: str, **data: Any) -> Any:
+    token = csrf_token(text_of(client.get(page)))
+    return client.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
+
+
+@pytest.fixture
+def running(world: World) -> Any:
+    clock.freeze(NOW)
+    meeting = make_meeting(world.community, state="in_session")
+    for name in ("resident", "representative"):
+        meetings.record_attendance(
+            SYSTEM, meeting, resident_id=world.residents[name].id, status="present"
+        )
+    db.session.commit()
+    return meeting
+
+
+def test_a_vote_from_the_console_to_the_receipt_check(
+    app: Flask, client: FlaskClient, world: World, running: Any
+) -> None:
+    login(client, world.users["staff"].email)
+    english(client)
+    console = f"/meetings/{running.id}/console"
+    post(client, console, f"{console}/advance", to="1")
+    page = text_of(client.get(console))
+    assert "Prepare the vote" in page
+    item = running.agenda[0]
+    page = text_of(post(client, console, f"/agenda-items/{item.id}/votes", secret="y"))
+    assert "The vote is ready." in page
+    vote = db.session.execute(select(Vote)).scalar_one()
+    assert vote.secret
+    page = text_of(post(client, console, f"/votes/{vote.id}/open"))
+    assert "The vote is open" in page
+    assert "0 of 2 have voted" in page
+
+    voter = app.test_client()
+    login(voter, world.users["resident"].email)
+    english(voter)
+    assert "Go to the ballot" in text_of(voter.get("/votes"))
+    ballot = f"/votes/{vote.id}/ballot"
+    form = text_of(voter.get(ballot))
+    assert "data-receipt" in form
+    assert "/static/js/receipt.js" in form
+    mine = new_receipt()  # what receipt.js puts in the hidden field
+    shown = post(voter, ballot, ballot, choice="yes", receipt=mine)
+    assert shown.status_code == 200
+    assert shown.headers["Cache-Control"] == "no-store"
+    receipt_page = text_of(shown)
+    assert format_receipt(mine) in receipt_page
+    assert "<svg" in receipt_page
+    assert "This receipt is shown only this once." in receipt_page
+    again = text_of(post(voter, ballot, ballot, choice="no"))
+    assert "A ballot has already been cast" in again  # the page says it; nothing changes
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 1
+    # The live fragment the console polls carries the turnout.
+    assert "1 of 2 have voted" in text_of(client.get(f"/meetings/{running.id}/standing"))
+
+    page = text_of(post(client, console, f"/votes/{vote.id}/close"))
+    assert "The vote is closed" in page
+    assert "Not adopted" in page  # one in favour of two present: not more than half
+
+    public = app.test_client()
+    english(public)
+    result = text_of(public.get(f"/votes/{vote.id}"))
+    assert "Not adopted" in result
+    assert "1 of 2 on the roll voted." in result
+    assert "URC25-" in result
+    found = post(public, f"/votes/{vote.id}", f"/votes/{vote.id}", receipt=format_receipt(mine))
+    assert "Found in the ledger, counted as: In favour" in text_of(found)
+    missing = post(public, f"/votes/{vote.id}", f"/votes/{vote.id}", receipt=new_receipt())
+    assert "This receipt is not in the ledger." in text_of(missing)
+    wrong = post(public, f"/votes/{vote.id}", f"/votes/{vote.id}", receipt="12345")
+    assert wrong.status_code == 422
+    assert "The receipt is not valid" in text_of(wrong)
+    download = public.get(f"/votes/{vote.id}/ledger.json")
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert verify_ledger(json.loads(download.data)).ok
+    screen = text_of(public.get(f"/votes/{vote.id}/announce"))
+    assert "Not adopted" in screen
+    assert re.search(r"In favour</th><td>1</td>", screen)
+
+
+def test_no_javascript_the_server_makes_the_receipt(app: Flask, world: World, running: Any) -> None:
+    from consult.voting import service as voting
+
+    vote = voting.open_vote(SYSTEM, voting.create_vote(SYSTEM, running.agenda[0], secret=True))
+    db.session.commit()
+    voter = app.test_client()
+    login(voter, world.users["representative"].email)
+    ballot = f"/votes/{vote.id}/ballot"
+    page = text_of(post(voter, ballot, ballot, choice="abstain", receipt=""))
+    code = re.search(r'id="receipt-code">([A-Z2-7-]{30})<', page)
+    assert code is not None
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 1
+
+
+def test_someone_not_on_the_roll_sees_why(app: Flask, world: World, running: Any) -> None:
+    from consult.voting import service as voting
+
+    meetings.record_departure(SYSTEM, running, resident_id=world.residents["resident"].id)
+    vote = voting.open_vote(SYSTEM, voting.create_vote(SYSTEM, running.agenda[0], secret=True))
+    db.session.commit()
+    voter = app.test_client()
+    login(voter, world.users["resident"].email)
+    english(voter)
+    page = text_of(voter.get(f"/votes/{vote.id}/ballot"))
+    assert "You are not on this vote's roll" in page
+    assert "Cast this vote" not in page

@@ -12,7 +12,7 @@ never raced (SQLite serialises writers anyway).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -884,11 +884,19 @@ def open_meeting(actor: Actor, meeting: Meeting, *, at: datetime | None = None) 
     return meeting
 
 
+#: Checks run before a meeting is adjourned, each raising Conflict to refuse: the domains above
+#: meetings register theirs (consult.voting: no vote may be left open), so this module needs
+#: no import of them.
+ADJOURN_CHECKS: list[Callable[[Meeting], None]] = []
+
+
 def adjourn_meeting(actor: Actor, meeting: Meeting, *, at: datetime | None = None) -> Meeting:
     """Close the session; from now on its attendance and agenda never change (409)."""
     require(actor, "meetings:meeting:adjourn", meeting.community_id)
     now = _now(at)
     lock_meeting(meeting)
+    for check in ADJOURN_CHECKS:
+        check(meeting)
     meeting.adjourn(now)
     db.session.flush()
     counts = attendance_counts(meeting)

@@ -139,6 +139,7 @@ def problem_text(exc: DomainError) -> str:
             "short notice when creating the meeting, or choose a later date."
         ),
         "agenda_frozen": _("The agenda is frozen at notice."),
+        "vote_still_open": _("A vote of this meeting is still open: close it before adjourning."),
         "file_type": _("Only PDF, PNG and JPEG files can be attached (judged by the content)."),
         "file_too_large": _("The file is too large."),
         "file_empty": _("The file is empty."),

@@ -100,6 +100,22 @@ def votes_of_meeting(meeting: Meeting) -> list[Vote]:
     )
 
 
+def _no_vote_left_open(meeting: Meeting) -> None:
+    """A meeting is not adjourned with a vote still open: its ballots would never be counted."""
+    still_open = db.session.execute(
+        select(Vote.id).where(Vote.meeting_id == meeting.id, Vote.state == VoteState.OPEN)
+    ).first()
+    if still_open is not None:
+        raise Conflict(
+            "a vote of this meeting is still open: close it before adjourning",
+            details={"vote_id": still_open[0]},
+            code="vote_still_open",
+        )
+
+
+meetings.ADJOURN_CHECKS.append(_no_vote_left_open)
+
+
 # ---------------------------------------------------------------- creating and opening
 
 

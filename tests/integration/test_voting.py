@@ -310,3 +310,14 @@ def test_secret_ballot_ids_are_random_and_no_choice_is_logged(
     assert len(set(ids)) == 4
     assert "abstain" not in caplog.text
     assert count(OpenBallot) == 0
+
+
+def test_a_meeting_is_not_adjourned_with_a_vote_open(town: dict[str, Any], cipher: Any) -> None:
+    meeting = _in_session(town)
+    vote = _open(town, meeting)
+    with pytest.raises(Conflict) as refused:
+        meetings.adjourn_meeting(town["staff"], meeting)
+    assert refused.value.code == "vote_still_open"
+    assert meeting.state == "in_session"
+    voting.close_vote(town["staff"], vote, cipher)
+    assert meetings.adjourn_meeting(town["staff"], meeting).state == "adjourned"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -520,19 +520,28 @@ def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
     return result
 
 
+#: Run under the vote's lock before counting (paper ballots reconciled and added as ballots),
+#: and sources of totals without ballots (a show of hands): consult.voting.paper registers them.
+BEFORE_CLOSE: list[Callable[[Actor, Vote], None]] = []
+EXTRA_COUNTS: list[Callable[[Vote], Counter[str]]] = []
+
+
 def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
     """Close the vote: count, judge under the rule, sign the ledger. Never changes after."""
     require(actor, "votes:vote:manage", vote.community_id)
     vote = get_vote(actor, vote.id, lock="update")  # waits for casts in flight
     vote.require(VoteState.OPEN, "close the vote")
     now = clock.now().replace(microsecond=0)
+    for step in BEFORE_CLOSE:  # paper ballots reconciled and added (consult.voting.paper)
+        step(actor, vote)
     choices = _choices(vote)
-    cast = int(
-        db.session.execute(
-            select(func.count(Participation.id)).where(Participation.vote_id == vote.id)
-        ).scalar_one()
-    )
     counts = Counter(choices)
+    hands: Counter[str] = Counter()
+    for source in EXTRA_COUNTS:  # show-of-hands totals (consult.voting.paper)
+        hands.update(source(vote))
+    counts.update(hands)
+    # Cast: the ballots counted — online and paper ballots, and hands raised.
+    cast = len(choices) + sum(hands.values())
     result = tally(vote, counts, cast)
     community = db.session.get(Community, vote.community_id)
     assert community is not None

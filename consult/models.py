@@ -24,7 +24,16 @@ from consult.registry.models import (
     ResidentGroup,
     ResidentVersion,
 )
-from consult.voting.models import OpenBallot, Participation, SecretBallot, Vote, VoteRoll
+from consult.voting.models import (
+    HandCount,
+    OpenBallot,
+    PaperEntry,
+    PaperResolution,
+    Participation,
+    SecretBallot,
+    Vote,
+    VoteRoll,
+)
 
 __all__ = [
     "AgendaItem",
@@ -39,12 +48,15 @@ __all__ = [
     "Charter",
     "Community",
     "CommunityKey",
+    "HandCount",
     "Household",
     "ImportBatch",
     "Invitation",
     "Meeting",
     "Membership",
     "OpenBallot",
+    "PaperEntry",
+    "PaperResolution",
     "Participation",
     "PoliticalRightsRecord",
     "Resident",

@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     # named vote's ledger only for members and supervisors (the service decides).
     "votes:vote:manage": _RUNNERS,
     "votes:turnout:read": _COMMITTEE | _OVERSIGHT,
+    # Paper ballots handed out at the desk and entered twice; show-of-hands totals.
+    "votes:paper:enter": _COMMITTEE,
     "votes:ballot:cast": frozenset({Role.RESIDENT}),
     "votes:result:read": PUBLIC,
     "votes:ledger:read": PUBLIC,

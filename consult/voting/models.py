@@ -179,3 +179,57 @@ class SecretBallot(Model):
     id: Mapped[str] = mapped_column(String(32))  # 128 random bits, hex: orders nothing
     choice: Mapped[str] = mapped_column(String(200))
     receipt_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PaperEntry(Model):
+    """One staff member's reading of one paper ballot: the receipt code on its stub and the
+    choice marked. Two staff enter the same ballots independently (double entry); a ballot is
+    counted when their readings agree, and listed for resolution when they do not."""
+
+    __tablename__ = "paper_entries"
+    __table_args__ = (UniqueConstraint("vote_id", "entered_by", "receipt_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    receipt_hash: Mapped[str] = mapped_column(String(64))
+    choice: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class PaperResolution(Model):
+    """How a disagreement between the two readings was settled (the choice, or none when the
+    ballot is void), by whom and why."""
+
+    __tablename__ = "paper_resolutions"
+    __table_args__ = (UniqueConstraint("vote_id", "receipt_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    receipt_hash: Mapped[str] = mapped_column(String(64))
+    choice: Mapped[str | None] = mapped_column(String(200))  # None: void (not counted)
+    reason: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class HandCount(Model):
+    """A show of hands: the totals per option and the scrutineers (监票人) and counters (计票人)
+    who counted them. A correction is a new row pointing at the one it replaces."""
+
+    __tablename__ = "hand_counts"
+    __table_args__ = (UniqueConstraint("previous_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    counts_json: Mapped[str] = mapped_column("counts", Text)
+    scrutineers: Mapped[str] = mapped_column(Text)
+    counters: Mapped[str] = mapped_column(Text)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("hand_counts.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in json.loads(self.counts_json).items()}

@@ -296,7 +296,7 @@ class CastResult:
     on_behalf_of: int | None  # the principal, when cast as a proxy holder
 
 
-def _insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
+def insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING: True if the row went in. The transaction stays usable
     either way (no savepoint), and a concurrent duplicate waits for the first and then yields."""
     dialect = db.session.get_bind().dialect.name
@@ -359,7 +359,7 @@ def cast_ballot(
         )
     code = _receipt(receipt)
     row = _roll_row(vote, actor.resident_id, on_behalf_of)
-    took = _insert_ignoring_duplicates(
+    took = insert_ignoring_duplicates(
         Participation,
         {
             "vote_id": vote.id,
@@ -378,7 +378,7 @@ def cast_ballot(
         )
     digest = receipt_hash(code)
     if vote.secret:
-        stored = _insert_ignoring_duplicates(
+        stored = insert_ignoring_duplicates(
             SecretBallot,
             {
                 "vote_id": vote.id,
@@ -390,7 +390,7 @@ def cast_ballot(
     else:
         principal = db.session.get(Resident, row.principal_id)
         assert principal is not None
-        stored = _insert_ignoring_duplicates(
+        stored = insert_ignoring_duplicates(
             OpenBallot,
             {
                 "vote_id": vote.id,

@@ -43,7 +43,13 @@ class Field:
     single_line: bool = True
 
 
-_JSON_TYPES = {str: "a string", int: "an integer", bool: "true or false", list: "a list"}
+_JSON_TYPES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
 
 #: Content types a JSON body may arrive with (curl -d sends form-urlencoded by default).
 _JSON_FRIENDLY = {"", "application/json", "application/x-www-form-urlencoded", "text/plain"}

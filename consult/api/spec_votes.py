@@ -174,6 +174,58 @@ SCHEMAS: dict[str, Any] = {
             "cast": {"type": "integer"},
         },
     },
+    "PaperReading": {
+        "type": "object",
+        "required": ["receipt", "choice"],
+        "properties": {
+            "receipt": {"type": "string", "description": "the code on the ballot's stub"},
+            "choice": {"type": "string"},
+        },
+    },
+    "PaperIssue": {
+        "type": "object",
+        "required": ["resident_id"],
+        "properties": {"resident_id": _ID},
+    },
+    "PaperResolution": {
+        "type": "object",
+        "required": ["receipt", "reason"],
+        "properties": {
+            "receipt": {"type": "string"},
+            "choice": {"type": ["string", "null"], "description": "null: the ballot is void"},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 2000},
+        },
+    },
+    "PaperStanding": {
+        "type": "object",
+        "properties": {
+            "issued": {"type": "integer"},
+            "counted": {"type": "integer"},
+            "agreed": {"type": "integer"},
+            "resolved": {"type": "integer"},
+            "disputes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "receipt_hash": _HEX64,
+                        "readings": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "why": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "HandCount": {
+        "type": "object",
+        "required": ["counts", "scrutineers", "counters"],
+        "properties": {
+            "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "scrutineers": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "counters": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "reason": {"type": "string", "description": "required when correcting earlier totals"},
+        },
+    },
 }
 
 PARAMETERS: dict[str, Any] = {
@@ -308,6 +360,72 @@ PATHS: dict[str, dict[str, Any]] = {
                 **_STATE_ERRORS,
                 **_INVALID,
             },
+        )
+    },
+    "/api/v1/votes/{vote_id}/paper-ballots/issue": {
+        "post": operation(
+            "issuePaperBallot",
+            "Hand a voter a paper ballot at the desk (committee)",
+            tag="votes",
+            description="The voter is marked as having voted, on paper: no online ballot after "
+            "this, and none before (409 `already_voted`). Secret votes only (422 "
+            "`paper_secret_only`); 403 `not_eligible` if not on the roll.",
+            parameters=_VOTE,
+            reads_json=True,
+            body=_body(ref("PaperIssue")),
+            responses={"201": _ok("Issued."), **_STATE_ERRORS, **_INVALID},
+        )
+    },
+    "/api/v1/votes/{vote_id}/paper-ballots": {
+        "post": operation(
+            "enterPaperBallot",
+            "One staff member's reading of one paper ballot (double entry)",
+            tag="votes",
+            description="Two staff enter the ballots independently; a ballot counts when at "
+            "least two read the same choice and nobody another. The same person entering a "
+            "ballot twice is 409 `already_recorded`. Returns where the double entry stands.",
+            parameters=_VOTE,
+            reads_json=True,
+            body=_body(
+                ref("PaperReading"),
+                example={"receipt": "AAAQE-AYEAU-DAOCA-JBIFQ-YDIOB4", "choice": "yes"},
+            ),
+            responses={"201": _ok("Entered.", ref("PaperStanding")), **_STATE_ERRORS, **_INVALID},
+        ),
+        "get": operation(
+            "paperStanding",
+            "Where the double entry stands: counted, agreed, resolved, disputes (committee)",
+            tag="votes",
+            parameters=_VOTE,
+            responses={"200": _ok("The standing.", ref("PaperStanding")), **_NOT_FOUND},
+        ),
+    },
+    "/api/v1/votes/{vote_id}/paper-ballots/resolve": {
+        "post": operation(
+            "resolvePaperBallot",
+            "Settle a disputed paper ballot with the reason (staff, chair)",
+            tag="votes",
+            description="Closing is refused (409 `paper_unresolved`) while any paper ballot is "
+            "in dispute, and (409 `paper_exceeds_issued`) if more were read than handed out.",
+            parameters=_VOTE,
+            reads_json=True,
+            body=_body(ref("PaperResolution")),
+            responses={"200": _ok("Resolved.", ref("PaperStanding")), **_STATE_ERRORS, **_INVALID},
+        )
+    },
+    "/api/v1/votes/{vote_id}/hands": {
+        "post": operation(
+            "recordHands",
+            "Show-of-hands totals with the scrutineers and counters (named votes)",
+            tag="votes",
+            description="Totals plus the ballots cast otherwise never exceed the roll (409 "
+            "`exceeds_present`). Entering them again is a correction: it needs a reason and "
+            "replaces the earlier totals, which stay on record. A secret vote: 422 "
+            "`hands_not_secret`.",
+            parameters=_VOTE,
+            reads_json=True,
+            body=_body(ref("HandCount")),
+            responses={"201": _ok("Recorded."), **_STATE_ERRORS, **_INVALID},
         )
     },
 }

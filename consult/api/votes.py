@@ -11,6 +11,7 @@ from consult.api import bp
 from consult.api.common import ID, Field, created, read_body
 from consult.crypto.receipts import format_receipt
 from consult.meetings import service as meetings
+from consult.voting import paper
 from consult.voting import service as voting
 from consult.web.permissions import permission
 
@@ -111,3 +112,80 @@ def receipt_check(vote_id: int) -> Any:
     """A receipt is sent in the body, not the URL, so it stays out of access logs."""
     body = read_body({"receipt": Field(max_length=100)})
     return jsonify(voting.find_receipt(voting.get_vote(g.actor, vote_id), body["receipt"]))
+
+
+# ---------------------------------------------------------------- paper ballots, show of hands
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/paper-ballots/issue", methods=["POST"])
+@permission("votes:paper:enter")
+def issue_paper_ballot(vote_id: int) -> Any:
+    """The desk hands a voter a paper ballot: they are marked as having voted, on paper."""
+    body = read_body({"resident_id": Field(kind=int)})
+    vote = voting.get_vote(g.actor, vote_id)
+    voter_key = paper.issue_paper_ballot(g.actor, vote, resident_id=body["resident_id"])
+    return created({"vote_id": vote.id, "resident_id": body["resident_id"], "voter_key": voter_key})
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/paper-ballots", methods=["POST"])
+@permission("votes:paper:enter")
+def enter_paper_ballot(vote_id: int) -> Any:
+    """One staff member's reading of one paper ballot (the receipt on its stub, the choice)."""
+    body = read_body({"receipt": Field(max_length=100), "choice": Field(max_length=200)})
+    vote = voting.get_vote(g.actor, vote_id)
+    paper.enter_paper_ballot(g.actor, vote, receipt=body["receipt"], choice=body["choice"])
+    return created(paper.paper_standing(vote).as_dict())
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/paper-ballots", methods=["GET"])
+@permission("votes:paper:enter")
+def paper_ballots(vote_id: int) -> Any:
+    """Where the double entry stands: counted, agreed, resolved, and the disputes."""
+    return jsonify(paper.paper_standing(voting.get_vote(g.actor, vote_id)).as_dict())
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/paper-ballots/resolve", methods=["POST"])
+@permission("votes:vote:manage")
+def resolve_paper_ballot(vote_id: int) -> Any:
+    body = read_body(
+        {
+            "receipt": Field(max_length=100),
+            "choice": Field(required=False, max_length=200),
+            "reason": Field(max_length=2000, single_line=False),
+        }
+    )
+    vote = voting.get_vote(g.actor, vote_id)
+    paper.resolve_paper_ballot(
+        g.actor, vote, receipt=body["receipt"], choice=body["choice"], reason=body["reason"]
+    )
+    return jsonify(paper.paper_standing(vote).as_dict())
+
+
+@bp.route(f"/votes/<{ID}:vote_id>/hands", methods=["POST"])
+@permission("votes:paper:enter")
+def record_hands(vote_id: int) -> Any:
+    body = read_body(
+        {
+            "counts": Field(kind=dict, max_length=None),
+            "scrutineers": Field(kind=list),
+            "counters": Field(kind=list),
+            "reason": Field(required=False, max_length=2000, single_line=False),
+        }
+    )
+    vote = voting.get_vote(g.actor, vote_id)
+    row = paper.record_hands(
+        g.actor,
+        vote,
+        counts=body["counts"],
+        scrutineers=body["scrutineers"],
+        counters=body["counters"],
+        reason=body["reason"],
+    )
+    return created(
+        {
+            "id": row.id,
+            "vote_id": vote.id,
+            "counts": row.counts,
+            "replaces": row.previous_id,
+        }
+    )

@@ -57,6 +57,9 @@ COMMITTEE: Who = frozenset({"staff", "supervisor", "admin"})
 #: Change the register, enrol residents, manage roles: staff (and the administrator).
 STAFF: Who = frozenset({"staff", "admin"})
 ADMIN: Who = frozenset({"admin"})
+#: Work the committee does at the desk (sign-in, paper ballots, show-of-hands totals): staff,
+#: chair and recorder — none of whom the world has besides staff — and the administrator.
+COMMITTEE_WRITE: Who = STAFF
 #: Check oneself in with the QR code shown in the room: a verified resident of the community
 #: (the representative is one too), and the administrator.
 SELF_CHECK_IN: Who = frozenset({"resident", "representative", "admin"})
@@ -160,6 +163,11 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{API}/votes/{VID}/result", "GET"): EVERYONE,
     (f"{API}/votes/{VID}/ledger", "GET"): EVERYONE,
     (f"{API}/votes/{VID}/receipt-check", "POST"): EVERYONE,
+    (f"{API}/votes/{VID}/paper-ballots/issue", "POST"): COMMITTEE_WRITE,
+    (f"{API}/votes/{VID}/paper-ballots", "POST"): COMMITTEE_WRITE,
+    (f"{API}/votes/{VID}/paper-ballots", "GET"): COMMITTEE_WRITE,
+    (f"{API}/votes/{VID}/paper-ballots/resolve", "POST"): STAFF,
+    (f"{API}/votes/{VID}/hands", "POST"): COMMITTEE_WRITE,
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates", "POST"): STAFF,
     (
         f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates/"

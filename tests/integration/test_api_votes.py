@@ -145,3 +145,54 @@ def test_a_named_vote_ledger_is_for_members_and_supervisors(
     assert public["merkle_root"] == whole["merkle_root"]
     outsider = api.get(f"{url}/ledger", headers=headers_for(world, "other_resident")).get_json()
     assert "entries" not in outsider
+
+
+def test_paper_ballots_and_hands_through_the_api(app: Flask, world: World, running: Any) -> None:
+    api = app.test_client()
+    staff = headers_for(world, "staff")
+    item = running.agenda[0]
+    vote = api.post(
+        f"/api/v1/agenda-items/{item.id}/votes", headers=staff, json={"secret": True}
+    ).get_json()
+    url = f"/api/v1/votes/{vote['id']}"
+    api.post(f"{url}/open", headers=staff)
+    resident_id = world.residents["resident"].id
+    issued = api.post(
+        f"{url}/paper-ballots/issue", headers=staff, json={"resident_id": resident_id}
+    )
+    assert issued.status_code == 201
+    online = api.post(
+        f"{url}/ballots", headers=headers_for(world, "resident"), json={"choice": "yes"}
+    )
+    assert online.status_code == 409  # took a paper ballot: no online vote too
+    assert error_of(online)["code"] == "already_voted"
+    stub = new_receipt()
+    entered = api.post(
+        f"{url}/paper-ballots", headers=staff, json={"receipt": stub, "choice": "no"}
+    )
+    assert entered.status_code == 201
+    assert entered.get_json()["disputes"][0]["why"] == "one reading only"
+    denied = api.post(
+        f"{url}/paper-ballots",
+        headers=headers_for(world, "resident"),
+        json={"receipt": stub, "choice": "yes"},
+    )
+    assert denied.status_code == 403
+    closing = api.post(f"{url}/close", headers=staff)
+    assert closing.status_code == 409
+    assert error_of(closing)["code"] == "paper_unresolved"
+    resolved = api.post(
+        f"{url}/paper-ballots/resolve",
+        headers=staff,
+        json={"receipt": stub, "choice": "no", "reason": "原件由两名监票人复核"},
+    )
+    assert resolved.status_code == 200
+    assert resolved.get_json()["counted"] == 1
+    hands = api.post(
+        f"{url}/hands",
+        headers=staff,
+        json={"counts": {"yes": 1}, "scrutineers": ["王"], "counters": ["李"]},
+    )
+    assert hands.status_code == 422  # a secret vote is not taken by hands
+    assert api.post(f"{url}/close", headers=staff).status_code == 200
+    assert api.get(f"{url}/result").get_json()["counts"] == {"yes": 0, "no": 1, "abstain": 0}

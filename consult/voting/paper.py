@@ -35,6 +35,7 @@ from consult.audit.service import record
 from consult.crypto.receipts import InvalidReceipt, normalise_receipt, receipt_hash
 from consult.errors import Conflict, Invalid, NotAllowed
 from consult.extensions import db
+from consult.registry.models import Resident
 from consult.voting import service as voting
 from consult.voting.models import (
     Channel,
@@ -112,6 +113,37 @@ def _secret_only(vote: Vote) -> None:
             details={"vote_id": "a named vote"},
             code="paper_secret_only",
         )
+
+
+@dataclass(frozen=True)
+class RollLine:
+    principal_id: int
+    name: str
+    by_proxy: bool
+    channel: str | None  # how this voter voted, or None
+
+
+def roll_sheet(actor: Actor, vote: Vote, query: str, *, limit: int = 50) -> list[RollLine]:
+    """The vote's roll as the desk sees it: whose vote, and whether (and how) it was cast —
+    never how. Filtered by a part of the name."""
+    require(actor, "votes:paper:enter", vote.community_id)
+    statement = (
+        select(VoteRoll.principal_id, Resident.name, VoteRoll.by_proxy, Participation.channel)
+        .join(Resident, Resident.id == VoteRoll.principal_id)
+        .join(
+            Participation,
+            (Participation.vote_id == VoteRoll.vote_id)
+            & (Participation.voter_key == VoteRoll.voter_key),
+            isouter=True,
+        )
+        .where(VoteRoll.vote_id == vote.id)
+        .order_by(Resident.name, VoteRoll.principal_id)
+        .limit(limit)
+    )
+    text = query.strip()[:100]
+    if text:
+        statement = statement.where(Resident.name.contains(text, autoescape=True))
+    return [RollLine(r[0], r[1], r[2], r[3]) for r in db.session.execute(statement)]
 
 
 # ---------------------------------------------------------------- double entry
@@ -253,6 +285,7 @@ def resolve_paper_ballot(
         raise Invalid(
             "a resolution needs its reason",
             details={"reason": "required" if not text else f"at most {MAX_REASON} characters"},
+            code="reason_required",
         )
     standing = paper_standing(vote)
     if digest not in {d["receipt_hash"] for d in standing.disputes}:
@@ -326,7 +359,9 @@ def _names(values: Sequence[str], field: str) -> list[str]:
     cleaned = [str(v).strip() for v in values if str(v).strip()]
     if not cleaned or len(cleaned) > MAX_NAMES or any(len(n) > 100 for n in cleaned):
         raise Invalid(
-            "name the scrutineers and counters", details={field: "one or more names, each short"}
+            "name the scrutineers and counters",
+            details={field: "one or more names, each short"},
+            code="names_required",
         )
     return cleaned
 
@@ -390,6 +425,7 @@ def record_hands(
         raise Invalid(
             "a correction of the totals needs its reason",
             details={"reason": "required for a correction"},
+            code="reason_required",
         )
     row = HandCount(
         vote_id=vote.id,

@@ -5,6 +5,7 @@ the announcement screen for projecting in the room, and the ledger download."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import segno
@@ -28,6 +29,7 @@ from consult.crypto.receipts import format_receipt
 from consult.errors import DomainError
 from consult.extensions import db
 from consult.meetings import service as meetings
+from consult.voting import paper
 from consult.voting import service as voting
 from consult.voting.forms import BallotForm, NewVoteForm, ReceiptCheckForm
 from consult.voting.models import DEFAULT_OPTIONS, Vote
@@ -88,6 +90,18 @@ def problem_text(exc: DomainError) -> str:
         "another_vote_open": _("Another vote of this meeting is open: close it first."),
         "vote_not_closed": _("The result is published when the vote closes."),
         "election_not_supported": _("Elections with candidates and seats come in a later version."),
+        "already_recorded": _(
+            "You have already entered this ballot: the second reading must be someone else's."
+        ),
+        "paper_secret_only": _("Paper ballots with receipts are for secret votes."),
+        "paper_unresolved": _("Some paper ballots are in dispute: settle them before closing."),
+        "paper_exceeds_issued": _("More paper ballots were read than were handed out."),
+        "not_disputed": _("This ballot is not in dispute."),
+        "hands_not_secret": _("A secret vote is not taken by a show of hands."),
+        "exceeds_present": _("The totals exceed those on the roll (present when the vote opened)."),
+        "invalid_counts": _("The totals are not valid."),
+        "names_required": _("Name the scrutineers and the counters."),
+        "reason_required": _("Give the reason."),
     }
     return by_code.get(exc.code or "", exc.message)
 
@@ -271,3 +285,113 @@ def ledger(vote_id: int) -> Any:
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="vote-{vote_id}-ledger.json"'
     return response
+
+
+# ---------------------------------------------------------------- paper ballots and hands
+
+
+@bp.route("/votes/<int:vote_id>/paper")
+@permission("votes:paper:enter")
+def paper_page(vote_id: int) -> Any:
+    """Paper ballots: hand them out at the desk, enter each twice, settle the disputes."""
+    vote = _vote(vote_id)
+    query = (request.args.get("q") or "").strip()[:100]
+    return render_template(
+        "votes/paper.html",
+        vote=vote,
+        query=query,
+        sheet=paper.roll_sheet(g.actor, vote, query),
+        standing=paper.paper_standing(vote),
+        form=EmptyForm(formdata=None),
+    )
+
+
+def _paper_step(vote_id: int, action: Any, done: str) -> Any:
+    vote = _vote(vote_id)
+    back = url_for("votes.paper_page", vote_id=vote_id, q=request.form.get("q") or None)
+    if not EmptyForm().validate_on_submit():
+        return redirect(back, 303)
+    try:
+        action(vote)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(done, "success")
+    return redirect(back, 303)
+
+
+def _form_int(name: str) -> int:
+    value = request.form.get(name, "")
+    return int(value) if value.isdecimal() else 0
+
+
+@bp.route("/votes/<int:vote_id>/paper/issue", methods=["POST"])
+@permission("votes:paper:enter")
+def paper_issue(vote_id: int) -> Any:
+    return _paper_step(
+        vote_id,
+        lambda v: paper.issue_paper_ballot(g.actor, v, resident_id=_form_int("resident_id")),
+        _("A paper ballot was handed out; this voter can no longer vote online."),
+    )
+
+
+@bp.route("/votes/<int:vote_id>/paper/enter", methods=["POST"])
+@permission("votes:paper:enter")
+def paper_enter(vote_id: int) -> Any:
+    return _paper_step(
+        vote_id,
+        lambda v: paper.enter_paper_ballot(
+            g.actor,
+            v,
+            receipt=request.form.get("receipt", ""),
+            choice=request.form.get("choice", ""),
+        ),
+        _("Your reading of this ballot is recorded."),
+    )
+
+
+@bp.route("/votes/<int:vote_id>/paper/resolve", methods=["POST"])
+@permission("votes:vote:manage")
+def paper_resolve(vote_id: int) -> Any:
+    choice = request.form.get("choice") or None
+    return _paper_step(
+        vote_id,
+        lambda v: paper.resolve_paper_ballot(
+            g.actor,
+            v,
+            receipt=request.form.get("receipt", ""),
+            choice=None if choice == "void" else choice,
+            reason=request.form.get("reason", ""),
+        ),
+        _("The ballot is settled, with its reason."),
+    )
+
+
+@bp.route("/votes/<int:vote_id>/hands", methods=["POST"])
+@permission("votes:paper:enter")
+def hands(vote_id: int) -> Any:
+    vote = _vote(vote_id)
+    back = url_for("meetings.console", meeting_id=vote.meeting_id) + "#vote"
+    if not EmptyForm().validate_on_submit():
+        return redirect(back, 303)
+    counts = {o: _form_int(f"count-{n}") for n, o in enumerate(vote.options)}
+
+    def names(field: str) -> list[str]:
+        return [n for n in re.split(r"[,，、\s]+", request.form.get(field, "")) if n]
+
+    try:
+        paper.record_hands(
+            g.actor,
+            vote,
+            counts=counts,
+            scrutineers=names("scrutineers"),
+            counters=names("counters"),
+            reason=request.form.get("reason") or None,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The show of hands is recorded with its scrutineers."), "success")
+    return redirect(back, 303)

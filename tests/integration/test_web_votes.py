@@ -147,3 +147,61 @@ def test_someone_not_on_the_roll_sees_why(app: Flask, world: World, running: Any
     page = text_of(voter.get(f"/votes/{vote.id}/ballot"))
     assert "You are not on this vote's roll" in page
     assert "Cast this vote" not in page
+
+
+def test_paper_ballots_on_their_page_and_hands_on_the_console(
+    app: Flask, client: FlaskClient, world: World, running: Any
+) -> None:
+    from consult.accounts.models import RoleAssignment
+    from consult.voting import service as voting
+    from tests.factories import make_user
+
+    second = make_user("clerk@example.org", community=world.community, roles=("staff",))
+    assert (
+        db.session.execute(
+            select(func.count(RoleAssignment.id)).where(RoleAssignment.user_id == second.id)
+        ).scalar_one()
+        == 1
+    )
+    vote = voting.open_vote(SYSTEM, voting.create_vote(SYSTEM, running.agenda[0], secret=True))
+    db.session.commit()
+    login(client, world.users["staff"].email)
+    english(client)
+    page = f"/votes/{vote.id}/paper"
+    rid = world.residents["resident"].id
+    text = text_of(post(client, page, f"{page}/issue", resident_id=str(rid)))
+    assert "A paper ballot was handed out" in text
+    assert "took a paper ballot" in text
+    stub = new_receipt()
+    text = text_of(post(client, page, f"{page}/enter", receipt=stub, choice="no"))
+    assert "Your reading of this ballot is recorded." in text
+    assert "one reading only" in text
+    clerk = app.test_client()
+    login(clerk, "clerk@example.org")
+    english(clerk)
+    text = text_of(post(clerk, page, f"{page}/enter", receipt=format_receipt(stub), choice="no"))
+    assert "the readings differ" not in text
+    assert re.search(r"Will be counted</dt><dd>1<", text)
+    console = f"/meetings/{running.id}/console"
+    post(client, console, f"{console}/advance", to="1")  # the vote's item is under discussion
+    text = text_of(post(client, console, f"/votes/{vote.id}/close"))
+    assert "Not adopted" in text
+    assert re.search(r"Against</th><td>1</td>", text)
+
+    named = voting.open_vote(SYSTEM, voting.create_vote(SYSTEM, running.agenda[0], secret=False))
+    db.session.commit()
+    text = text_of(client.get(console))
+    assert "Record a show of hands" in text
+    text = text_of(
+        post(
+            client,
+            console,
+            f"/votes/{named.id}/hands",
+            **{"count-0": "2", "count-1": "0", "count-2": "0"},
+            scrutineers="王监票",
+            counters="李计票，赵计票",
+        )
+    )
+    assert "The show of hands is recorded with its scrutineers." in text
+    text = text_of(post(client, console, f"/votes/{named.id}/close"))
+    assert "Adopted" in text

@@ -33,6 +33,17 @@ SCHEMAS: dict[str, Any] = {
                 "description": "a secret ballot (receipts, a public ledger of receipt hashes) "
                 "or a named vote (the ledger lists who voted how, for members and supervisors)",
             },
+            "opens_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "optional: ballots before this moment are refused (409)",
+            },
+            "closes_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "optional: ballots from this moment on are refused (409 "
+                "`vote_closed`); the chair still closes the vote to count it",
+            },
             "options": {
                 "type": "array",
                 "items": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -55,6 +66,8 @@ SCHEMAS: dict[str, Any] = {
             "options": {"type": "array", "items": {"type": "string"}},
             "unit": {"type": "string", "enum": ["persons", "households"]},
             "state": {"type": "string", "enum": ["draft", "open", "closed"]},
+            "opens_at": {"type": ["string", "null"], "format": "date-time"},
+            "closes_at": {"type": ["string", "null"], "format": "date-time"},
             "opened_at": {"type": ["string", "null"], "format": "date-time"},
             "closed_at": {"type": ["string", "null"], "format": "date-time"},
             "eligible": {

@@ -3,6 +3,7 @@ signed ledger (§5), turnout for the committee, and a receipt check for anyone."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, jsonify
@@ -10,6 +11,7 @@ from flask import current_app, g, jsonify
 from consult.api import bp
 from consult.api.common import ID, Field, created, read_body
 from consult.crypto.receipts import format_receipt
+from consult.errors import Invalid
 from consult.meetings import service as meetings
 from consult.voting import paper
 from consult.voting import service as voting
@@ -18,12 +20,29 @@ from consult.web.permissions import permission
 _NEW_VOTE = {
     "secret": Field(kind=bool, required=False),
     "options": Field(kind=list, required=False),
+    "opens_at": Field(required=False, max_length=40),
+    "closes_at": Field(required=False, max_length=40),
 }
 _BALLOT = {
     "choice": Field(max_length=200),
     "receipt": Field(required=False, max_length=100),
     "on_behalf_of": Field(kind=int, required=False),
 }
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Invalid(
+            "the time window is not valid",
+            details={name: "an ISO 8601 date and time with its zone, e.g. 2026-12-20T19:30+08:00"},
+        )
+    return moment
 
 
 @bp.route(f"/agenda-items/<{ID}:item_id>/votes", methods=["POST"])

@@ -86,6 +86,10 @@ class Vote(Model):
     opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The time window for casting, when set: ballots before `opens_at` or from `closes_at` on
+    # are refused (409); opening freezes the roll and closing counts, as always.
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Frozen at open: the roll's size, and who was present (the quorum is judged on these).
     eligible: Mapped[int | None] = mapped_column(Integer)
     present_persons: Mapped[int | None] = mapped_column(Integer)

@@ -62,6 +62,7 @@ def issue_paper_ballot(actor: Actor, vote: Vote, *, resident_id: int) -> int:
     require(actor, "votes:paper:enter", vote.community_id)
     vote = voting.get_vote(actor, vote.id, lock="share")
     vote.require(VoteState.OPEN, "hand out a paper ballot")
+    voting.in_window(vote)
     _secret_only(vote)
     row = (
         db.session.execute(

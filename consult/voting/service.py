@@ -137,15 +137,36 @@ def _options(options: Sequence[str] | None) -> list[str]:
     return cleaned
 
 
+def _window(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    details: dict[str, str] = {}
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if value is not None and value.tzinfo is None:
+            details[name] = "a date and time with its zone"
+    if not details and opens_at and closes_at and closes_at <= opens_at:
+        details["closes_at"] = "after opens_at"
+    if not details and closes_at and closes_at <= clock.now():
+        details["closes_at"] = "in the future"
+    if details:
+        raise Invalid("the time window is not valid", details=details)
+
+
 def create_vote(
-    actor: Actor, item: AgendaItem, *, secret: bool, options: Sequence[str] | None = None
+    actor: Actor,
+    item: AgendaItem,
+    *,
+    secret: bool,
+    options: Sequence[str] | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
 ) -> Vote:
-    """A vote on `item` (a draft until opened): yes/no/abstain unless options are given."""
+    """A vote on `item` (a draft until opened): yes/no/abstain unless options are given; an
+    optional time window outside which ballots are refused."""
     meeting = item.meeting
     require(actor, "votes:vote:manage", meeting.community_id)
     meetings.lock_meeting(meeting)
     meeting.require_not_adjourned("create a vote")
     chosen = _options(options)
+    _window(opens_at, closes_at)
     if item.decision_type == "election":
         raise Invalid(
             "elections are held with candidates and seats, which this version does not take yet",
@@ -165,6 +186,8 @@ def create_vote(
             VoterUnit.HOUSEHOLDS if meeting.body.body_mode is Mode.HOUSEHOLDS else VoterUnit.PERSONS
         ).value,
         state=VoteState.DRAFT.value,
+        opens_at=opens_at,
+        closes_at=closes_at,
         created_at=clock.now(),
         created_by=actor.user_id,
     )
@@ -336,6 +359,22 @@ def _receipt(given: str | None) -> str:
         ) from None
 
 
+def in_window(vote: Vote) -> None:
+    now = clock.now()
+    if vote.opens_at is not None and now < vote.opens_at:
+        raise Conflict(
+            "voting has not begun: it opens at " + vote.opens_at.isoformat(),
+            details={"opens_at": vote.opens_at.isoformat()},
+            code="vote_not_open",
+        )
+    if vote.closes_at is not None and now >= vote.closes_at:
+        raise Conflict(
+            "voting has ended: it closed at " + vote.closes_at.isoformat(),
+            details={"closes_at": vote.closes_at.isoformat()},
+            code="vote_closed",
+        )
+
+
 def cast_ballot(
     actor: Actor,
     vote: Vote,
@@ -351,6 +390,7 @@ def cast_ballot(
         raise NotAllowed("only a verified resident votes", code="not_eligible")
     vote = get_vote(actor, vote.id, lock="share")
     vote.require(VoteState.OPEN, "vote")
+    in_window(vote)
     if choice not in vote.options:
         raise Invalid(
             "the choice is not one of the options",
@@ -656,6 +696,8 @@ def vote_json(vote: Vote) -> dict[str, Any]:
         "options": vote.options,
         "unit": vote.unit,
         "state": vote.state,
+        "opens_at": _iso(vote.opens_at),
+        "closes_at": _iso(vote.closes_at),
         "opened_at": _iso(vote.opened_at),
         "closed_at": _iso(vote.closed_at),
         "eligible": vote.eligible,

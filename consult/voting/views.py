@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import segno
@@ -23,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from consult import clock
 from consult.accounts.forms import EmptyForm
 from consult.accounts.policy import can
 from consult.crypto.receipts import format_receipt
@@ -182,7 +184,14 @@ def create(item_id: int) -> Any:
         return redirect(back, 303)
     lines = [o.strip() for o in (form.options.data or "").splitlines() if o.strip()]
     try:
-        voting.create_vote(g.actor, item, secret=bool(form.secret.data), options=lines or None)
+        window = timedelta(minutes=form.minutes.data) if form.minutes.data else None
+        voting.create_vote(
+            g.actor,
+            item,
+            secret=bool(form.secret.data),
+            options=lines or None,
+            closes_at=clock.now() + window if window else None,
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(problem_text(exc) if exc.code else _("The options are not valid."), "error")

@@ -321,3 +321,31 @@ def test_a_meeting_is_not_adjourned_with_a_vote_open(town: dict[str, Any], ciphe
     assert meeting.state == "in_session"
     voting.close_vote(town["staff"], vote, cipher)
     assert meetings.adjourn_meeting(town["staff"], meeting).state == "adjourned"
+
+
+def test_ballots_outside_the_time_window_are_refused(town: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    meeting = _in_session(town)
+    with pytest.raises(Invalid):
+        voting.create_vote(
+            town["staff"], meeting.agenda[0], secret=True, closes_at=NOW - timedelta(minutes=1)
+        )
+    vote = voting.create_vote(
+        town["staff"],
+        meeting.agenda[0],
+        secret=True,
+        opens_at=NOW + timedelta(minutes=5),
+        closes_at=NOW + timedelta(minutes=20),
+    )
+    voting.open_vote(town["staff"], vote)
+    with pytest.raises(Conflict) as early:
+        voting.cast_ballot(town["voters"][0], vote, choice="yes")
+    assert early.value.code == "vote_not_open"
+    clock.advance(timedelta(minutes=10))
+    voting.cast_ballot(town["voters"][0], vote, choice="yes")
+    clock.advance(timedelta(minutes=10))
+    with pytest.raises(Conflict) as late:
+        voting.cast_ballot(town["voters"][1], vote, choice="yes")
+    assert late.value.code == "vote_closed"
+    assert count(Participation) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -205,3 +205,18 @@ def test_paper_ballots_on_their_page_and_hands_on_the_console(
     assert "The show of hands is recorded with its scrutineers." in text
     text = text_of(post(client, console, f"/votes/{named.id}/close"))
     assert "Adopted" in text
+
+
+def test_the_chair_can_limit_the_time_for_ballots(
+    client: FlaskClient, world: World, running: Any
+) -> None:
+    login(client, world.users["staff"].email)
+    english(client)
+    console = f"/meetings/{running.id}/console"
+    post(client, console, f"{console}/advance", to="1")
+    item = running.agenda[0]
+    post(client, console, f"/agenda-items/{item.id}/votes", secret="y", minutes="30")
+    vote = db.session.execute(select(Vote)).scalar_one()
+    assert vote.closes_at == NOW + timedelta(minutes=30)
+    page = text_of(post(client, console, f"/votes/{vote.id}/open"))
+    assert "Ballots accepted until" in page

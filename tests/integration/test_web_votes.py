@@ -20,6 +20,7 @@ from consult.crypto.ledger import verify_ledger
 from consult.crypto.receipts import format_receipt, new_receipt
 from consult.extensions import db
 from consult.meetings import service as meetings
+from consult.registry.enrolment import actor_for
 from consult.voting.models import Participation, Vote
 from tests.conftest import World, csrf_token, login
 from tests.factories import make_meeting
@@ -220,3 +221,63 @@ def test_the_chair_can_limit_the_time_for_ballots(
     assert vote.closes_at == NOW + timedelta(minutes=30)
     page = text_of(post(client, console, f"/votes/{vote.id}/open"))
     assert "Ballots accepted until" in page
+
+
+def test_a_forged_or_replayed_ballot_form_counts_nothing(
+    app: Flask, world: World, running: Any
+) -> None:
+    from consult.voting import service as voting
+
+    vote = voting.open_vote(SYSTEM, voting.create_vote(SYSTEM, running.agenda[0], secret=True))
+    db.session.commit()
+    voter = app.test_client()
+    login(voter, world.users["resident"].email)
+    ballot = f"/votes/{vote.id}/ballot"
+    forged = voter.post(ballot, data={"choice": "yes", "receipt": new_receipt()})
+    assert forged.status_code == 400  # no CSRF token: refused before anything is read
+    token = csrf_token(text_of(voter.get(ballot)))
+    form = {"csrf_token": token, "choice": "no", "receipt": new_receipt()}
+    assert voter.post(ballot, data=form).status_code == 200
+    replayed = voter.post(ballot, data=form, follow_redirects=True)
+    assert "A ballot has already been cast" in text_of(replayed) or "已经投过票" in text_of(
+        replayed
+    )
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 1
+
+
+def test_staff_cannot_see_who_cast_a_secret_ballot(
+    app: Flask, client: FlaskClient, world: World, running: Any
+) -> None:
+    """Everything the committee can open about a secret vote: no page or API answer puts a
+    voter's name beside their ballot (the receipt hash or the choice)."""
+    from consult.crypto.receipts import receipt_hash
+    from consult.voting import service as voting
+    from tests.integration.api_support import headers_for
+
+    vote = voting.open_vote(SYSTEM, voting.create_vote(SYSTEM, running.agenda[0], secret=True))
+    resident = world.residents["resident"]
+    mine = new_receipt()
+    as_resident = actor_for(world.users["resident"], world.community.id)
+    voting.cast_ballot(as_resident, vote, choice="abstain", receipt=mine)
+    voting.close_vote(SYSTEM, vote, app.extensions["consult.field_cipher"])
+    db.session.commit()
+    digest = receipt_hash(mine)
+    login(client, world.users["staff"].email)
+    api = app.test_client()
+    staff = headers_for(world, "staff")
+    answers = [
+        text_of(client.get(f"/meetings/{running.id}/console")),
+        text_of(client.get(f"/meetings/{running.id}")),
+        text_of(client.get(f"/votes/{vote.id}/paper")),
+        text_of(client.get(f"/votes/{vote.id}")),
+        text_of(client.get(f"/votes/{vote.id}/ledger.json")),
+        text_of(api.get(f"/api/v1/votes/{vote.id}", headers=staff)),
+        text_of(api.get(f"/api/v1/votes/{vote.id}/result", headers=staff)),
+        text_of(api.get(f"/api/v1/votes/{vote.id}/turnout", headers=staff)),
+        text_of(api.get(f"/api/v1/votes/{vote.id}/ledger", headers=staff)),
+        text_of(api.get(f"/api/v1/meetings/{running.id}/attendance", headers=staff)),
+    ]
+    ledger = json.loads(answers[-2])
+    assert all(set(e) == {"choice", "receipt_hash"} for e in ledger["entries"])
+    for body in answers:
+        assert not (resident.name in body and digest in body), body[:200]

@@ -280,6 +280,45 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         ),
     },
+    "/api/v1/bodies/{body_id}/votes": {
+        "post": operation(
+            "createStandaloneVote",
+            "A vote of all the body's members outside a meeting (staff, chair)",
+            tag="votes",
+            description="The roll, frozen at open, is every member of the body that day (each "
+            "eligible adult, or each household in household mode — any of its adults may cast "
+            "for it). The quorum is judged on those who voted. Judged by the rule set and charter "
+            "in force on the day it is created. A major matter (Party-organization review), a "
+            "consultation or an election is taken in a meeting instead (422).",
+            parameters=("body_id",),
+            reads_json=True,
+            body=_body(
+                {
+                    "allOf": [
+                        ref("NewVote"),
+                        {
+                            "type": "object",
+                            "required": ["title"],
+                            "properties": {
+                                "title": {"type": "string", "maxLength": 200},
+                                "decision_type": {"type": "string", "default": "ordinary"},
+                            },
+                        },
+                    ]
+                },
+                example={"title": "小区垃圾分类点位调整", "secret": True},
+            ),
+            responses={"201": _ok("Created.", ref("Vote")), **_NOT_FOUND, **_INVALID},
+        ),
+        "get": operation(
+            "listStandaloneVotes",
+            "A body's standalone votes (drafts for the committee only)",
+            tag="votes",
+            public=True,
+            parameters=("body_id",),
+            responses={"200": _ok("The votes."), **_NOT_FOUND},
+        ),
+    },
     "/api/v1/votes/{vote_id}": {
         "get": operation(
             "getVote",

@@ -208,3 +208,37 @@ def record_hands(vote_id: int) -> Any:
             "replaces": row.previous_id,
         }
     )
+
+
+# ---------------------------------------------------------------- standalone votes
+
+
+@bp.route(f"/bodies/<{ID}:body_id>/votes", methods=["POST"])
+@permission("votes:vote:manage")
+def create_standalone_vote(body_id: int) -> Any:
+    """A vote of all the body's members outside a meeting (online and on paper)."""
+    body = read_body(
+        {
+            "title": Field(max_length=200),
+            "decision_type": Field(required=False, max_length=40),
+            **_NEW_VOTE,
+        }
+    )
+    vote = voting.create_standalone_vote(
+        g.actor,
+        meetings.get_body(g.community, body_id),
+        title=body["title"],
+        decision_type=body["decision_type"] or "ordinary",
+        secret=bool(body["secret"]),
+        options=body["options"],
+        opens_at=_moment(body["opens_at"], "opens_at"),
+        closes_at=_moment(body["closes_at"], "closes_at"),
+    )
+    return created(voting.vote_json(vote))
+
+
+@bp.route(f"/bodies/<{ID}:body_id>/votes", methods=["GET"])
+@permission("meetings:public:read")
+def list_standalone_votes(body_id: int) -> Any:
+    found = voting.votes_of_body(g.actor, meetings.get_body(g.community, body_id))
+    return jsonify({"items": [voting.vote_json(v) for v in found]})

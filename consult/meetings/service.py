@@ -483,6 +483,39 @@ def _roll(body: Body, community: Community, on: date) -> Roll:
     return Roll(persons)
 
 
+def members_of(body: Body, community: Community, on: date) -> list[tuple[int, int]]:
+    """(resident id, household id) of every member of `body` on `on`: the current seats of a
+    named body, otherwise the community's (or group's) eligible adults (URC25-08, VC25-04)."""
+    if body.has_named_members:
+        rows = db.session.execute(
+            select(Resident.id, Resident.household_id)
+            .join(Membership, Membership.resident_id == Resident.id)
+            .where(
+                Membership.body_id == body.id,
+                Membership.start_date <= on,
+                (Membership.end_date.is_(None)) | (Membership.end_date >= on),
+            )
+        ).all()
+        return sorted({(r[0], r[1]) for r in rows})
+    return [
+        (row.id, row.household_id)
+        for row in _register_rows(body, community)
+        if is_eligible(community, on, row)
+    ]
+
+
+def body_decision_rule(
+    body: Body, community: Community, on: date, decision_type: DecisionType | str
+) -> DecisionRule:
+    """The rule a decision of `body` taken on `on` (outside a meeting) answers to, with the
+    charter in force that day (422 if the rule set has none)."""
+    return _rule(rules_on(community, body.body_kind, on), body, decision_type, "decision_type")
+
+
+def body_roll(body: Body, community: Community, on: date) -> Roll:
+    return _roll(body, community, on)
+
+
 def is_member(body: Body, community: Community, resident: Resident, on: date) -> bool:
     """Whether `resident` belongs to `body` on `on`: a current membership for named bodies,
     otherwise an eligible adult of the community (of the group, for a group meeting)."""

@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     PrimaryKeyConstraint,
@@ -68,12 +69,19 @@ class Vote(Model):
         CheckConstraint(_in("state", VoteState), name="state"),
         CheckConstraint(_in("unit", VoterUnit), name="unit"),
         CheckConstraint("(state = 'closed') = (result IS NOT NULL)", name="result"),
+        CheckConstraint("(meeting_id IS NULL) = (agenda_item_id IS NULL)", name="item"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
-    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    # A vote in a meeting is on one of its agenda items; a standalone vote (all the body's
+    # members, online and on paper, over a time window) has neither.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    # The day whose rule set (and charter) judges the vote: the meeting's date, or the day a
+    # standalone vote was created.
+    rule_date: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
     decision_type: Mapped[str] = mapped_column(String(40))
     secret: Mapped[bool] = mapped_column(Boolean)

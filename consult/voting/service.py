@@ -40,10 +40,10 @@ from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_recei
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
 from consult.meetings import service as meetings
-from consult.meetings.models import AgendaItem, Attendance, AttendanceStatus, Meeting
+from consult.meetings.models import AgendaItem, Attendance, AttendanceStatus, Body, Meeting
 from consult.registry.keys import signing_key
 from consult.registry.models import Community, Resident
-from consult.rules.model import Mode
+from consult.rules.model import DecisionRule, Mode
 from consult.rules.quorum import Counts, Outcome, evaluate
 from consult.voting.models import (
     DEFAULT_OPTIONS,
@@ -75,7 +75,12 @@ def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:
         vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound("no such vote")
-    meetings.get_meeting(actor, vote.meeting_id)  # 404 for a draft meeting's vote
+    if vote.meeting_id is not None:
+        meetings.get_meeting(actor, vote.meeting_id)  # 404 for a draft meeting's vote
+    elif vote.vote_state is VoteState.DRAFT and not can(
+        actor, "meetings:meeting:read", vote.community_id
+    ):
+        raise NotFound("no such vote")  # a standalone vote is public once opened
     return vote
 
 
@@ -174,8 +179,12 @@ def create_vote(
             code="election_not_supported",
         )
     meetings.decision_rule(meeting, item.decision_type)  # 422 if the rule set has none
+    community = db.session.get(Community, meeting.community_id)
+    assert community is not None
     vote = Vote(
         community_id=meeting.community_id,
+        body_id=meeting.body_id,
+        rule_date=meetings.local_date(community, meeting.starts_at),
         meeting_id=meeting.id,
         agenda_item_id=item.id,
         title=item.title,
@@ -246,6 +255,8 @@ def _frozen_roll(meeting: Meeting, unit: VoterUnit) -> list[_RollRow]:
 def open_vote(actor: Actor, vote: Vote) -> Vote:
     """Open the vote: the meeting in session, the item ready (Party review recorded for a
     major item), no other vote of the meeting open; the roll is frozen now."""
+    if vote.meeting_id is None:
+        return _open_standalone(actor, vote)
     meeting = db.session.get(Meeting, vote.meeting_id)
     assert meeting is not None
     require(actor, "votes:vote:manage", vote.community_id)
@@ -307,6 +318,144 @@ def open_vote(actor: Actor, vote: Vote) -> Vote:
         },
     )
     return vote
+
+
+def _rule_and_mode(vote: Vote) -> tuple[DecisionRule, Mode | None]:
+    """The rule the vote is judged by, and the body's mode: the meeting's rule for a vote in a
+    meeting; for a standalone vote, the rule set and charter in force on its rule date."""
+    body = db.session.get(Body, vote.body_id)
+    assert body is not None
+    if vote.meeting_id is not None:
+        meeting = db.session.get(Meeting, vote.meeting_id)
+        assert meeting is not None
+        return meetings.decision_rule(meeting, vote.decision_type), body.body_mode
+    community = db.session.get(Community, vote.community_id)
+    assert community is not None
+    rule = meetings.body_decision_rule(body, community, vote.rule_date, vote.decision_type)
+    return rule, body.body_mode
+
+
+def create_standalone_vote(
+    actor: Actor,
+    body: Body,
+    *,
+    title: str,
+    decision_type: str = "ordinary",
+    secret: bool,
+    options: Sequence[str] | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+) -> Vote:
+    """A vote of all the body's members outside a meeting (online, and on paper at the
+    committee's office), judged by the rule set in force today. A matter that needs the Party
+    organization's review first (a major item) goes through a meeting, where the review is
+    recorded on the agenda item."""
+    require(actor, "votes:vote:manage", body.community_id)
+    community = db.session.get(Community, body.community_id)
+    assert community is not None
+    details: dict[str, str] = {}
+    clean = (title or "").strip()
+    if not clean or len(clean) > 200:
+        details["title"] = "1 to 200 characters"
+    chosen = _options(options)
+    _window(opens_at, closes_at)
+    today = meetings.local_date(community, clock.now())
+    rule = meetings.body_decision_rule(body, community, today, decision_type)
+    if rule.party_review_required:
+        details["decision_type"] = "a major matter is decided in a meeting, after the Party review"
+    if not rule.binding:
+        details["decision_type"] = "a consultation is not put to a binding vote"
+    if decision_type == "election":
+        details["decision_type"] = "elections are held in a meeting with candidates and seats"
+    if details:
+        raise Invalid("the vote is not valid", details=details, code="standalone_invalid")
+    vote = Vote(
+        community_id=body.community_id,
+        body_id=body.id,
+        rule_date=today,
+        meeting_id=None,
+        agenda_item_id=None,
+        title=clean,
+        decision_type=decision_type,
+        secret=bool(secret),
+        options_json=json.dumps(chosen, ensure_ascii=False),
+        unit=(
+            VoterUnit.HOUSEHOLDS if body.body_mode is Mode.HOUSEHOLDS else VoterUnit.PERSONS
+        ).value,
+        state=VoteState.DRAFT.value,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=clock.now(),
+        created_by=actor.user_id,
+    )
+    db.session.add(vote)
+    db.session.flush()
+    record(
+        actor,
+        "votes:vote:create",
+        "vote",
+        vote.id,
+        community_id=body.community_id,
+        payload={
+            "body_id": body.id,
+            "standalone": True,
+            "title": clean,
+            "decision_type": decision_type,
+            "secret_ballot": vote.secret,
+            "options": chosen,
+        },
+    )
+    return vote
+
+
+def _open_standalone(actor: Actor, vote: Vote) -> Vote:
+    """Open a standalone vote: the roll is every member of the body today — each eligible adult
+    (or, in household mode, each household, for which any of its adults may cast)."""
+    require(actor, "votes:vote:manage", vote.community_id)
+    vote = get_vote(actor, vote.id, lock="update")
+    vote.require(VoteState.DRAFT, "open the vote")
+    body = db.session.get(Body, vote.body_id)
+    community = db.session.get(Community, vote.community_id)
+    assert body is not None
+    assert community is not None
+    today = meetings.local_date(community, clock.now())
+    households = vote.unit == VoterUnit.HOUSEHOLDS
+    members = meetings.members_of(body, community, today)
+    db.session.add_all(
+        VoteRoll(
+            vote_id=vote.id,
+            voter_key=household if households else resident,
+            caster_id=resident,
+            principal_id=resident,
+            by_proxy=False,
+        )
+        for resident, household in members
+    )
+    size = meetings.body_roll(body, community, today)
+    vote.state = VoteState.OPEN.value
+    vote.opened_at = clock.now()
+    vote.opened_by = actor.user_id
+    vote.eligible = len({h if households else r for r, h in members})
+    vote.members = size.members
+    vote.households = size.households
+    db.session.flush()
+    record(
+        actor,
+        "votes:vote:open",
+        "vote",
+        vote.id,
+        community_id=vote.community_id,
+        payload={"eligible": vote.eligible, "unit": vote.unit, "standalone": True},
+    )
+    return vote
+
+
+def votes_of_body(actor: Actor, body: Body) -> list[Vote]:
+    """A body's standalone votes, newest first (drafts only for the committee)."""
+    query = select(Vote).where(Vote.body_id == body.id, Vote.meeting_id.is_(None))
+    if not can(actor, "meetings:meeting:read", body.community_id):
+        query = query.where(Vote.state != VoteState.DRAFT)
+    return list(db.session.execute(query.order_by(Vote.id.desc())).scalars())
 
 
 # ---------------------------------------------------------------- casting
@@ -509,9 +658,7 @@ def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
     """The result under the meeting's rule: quorum first (those present when the vote opened),
     then the pass threshold. A yes/no/abstain vote counts yes; a vote among options judges the
     option with the most votes, and a tie for the most adopts nothing (ties fail)."""
-    meeting = db.session.get(Meeting, vote.meeting_id)
-    assert meeting is not None
-    rule = meetings.decision_rule(meeting, vote.decision_type)
+    rule, mode = _rule_and_mode(vote)
     options = vote.options
     motion = options == list(DEFAULT_OPTIONS)
     winner: str | None = None
@@ -526,6 +673,8 @@ def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
         abstain = 0
         winner = ranked[0] if len(tied) == 1 and top > 0 else None
     household_mode = vote.unit == VoterUnit.HOUSEHOLDS
+    if vote.meeting_id is None:  # standalone: those who voted are those who took part
+        vote.present_persons = vote.present_households = cast
     figures = Counts(
         members=vote.members or 0,
         present=min(vote.present_persons or 0, vote.members or 0),
@@ -536,7 +685,7 @@ def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
         present_households=vote.present_households if household_mode else None,
         voted=cast if not household_mode else None,
     )
-    judged = evaluate(rule, figures, meeting.body.body_mode)
+    judged = evaluate(rule, figures, mode)
     outcome = judged.outcome
     if not motion and outcome is Outcome.ADOPTED and winner is None:
         outcome = Outcome.REJECTED  # a tie for the most votes adopts nothing
@@ -688,8 +837,10 @@ def find_receipt(vote: Vote, text: str) -> dict[str, Any]:
 def vote_json(vote: Vote) -> dict[str, Any]:
     return {
         "id": vote.id,
+        "body_id": vote.body_id,
         "meeting_id": vote.meeting_id,
         "agenda_item_id": vote.agenda_item_id,
+        "standalone": vote.meeting_id is None,
         "title": vote.title,
         "decision_type": vote.decision_type,
         "secret": vote.secret,

@@ -74,6 +74,7 @@ def _labels() -> dict[str, Any]:
         "votes_of_item": voting.votes_of_item,
         "open_turnout": _open_turnout,
         "new_vote_form": lambda: NewVoteForm(formdata=None),
+        "body_votes": lambda body: voting.votes_of_body(g.actor, body),
     }
 
 
@@ -99,6 +100,10 @@ def problem_text(exc: DomainError) -> str:
         "paper_unresolved": _("Some paper ballots are in dispute: settle them before closing."),
         "paper_exceeds_issued": _("More paper ballots were read than were handed out."),
         "not_disputed": _("This ballot is not in dispute."),
+        "standalone_invalid": _(
+            "A vote of all members takes an ordinary matter; a major matter, a consultation or "
+            "an election is taken in a meeting."
+        ),
         "hands_not_secret": _("A secret vote is not taken by a show of hands."),
         "exceeds_present": _("The totals exceed those on the roll (present when the vote opened)."),
         "invalid_counts": _("The totals are not valid."),
@@ -200,9 +205,16 @@ def create(item_id: int) -> Any:
     return redirect(back, 303)
 
 
+def _back(vote: Vote) -> str:
+    """Where the chair's buttons return: the console, or a standalone vote's own page."""
+    if vote.meeting_id is None:
+        return url_for("votes.manage", vote_id=vote.id)
+    return url_for("meetings.console", meeting_id=vote.meeting_id) + "#vote"
+
+
 def _vote_step(vote_id: int, action: Any, done: str) -> Any:
     vote = _vote(vote_id)
-    back = url_for("meetings.console", meeting_id=vote.meeting_id) + "#vote"
+    back = _back(vote)
     if not EmptyForm().validate_on_submit():
         return redirect(back, 303)
     try:
@@ -404,3 +416,58 @@ def hands(vote_id: int) -> Any:
         return redirect(back, 303)
     flash(_("The show of hands is recorded with its scrutineers."), "success")
     return redirect(back, 303)
+
+
+# ---------------------------------------------------------------- standalone votes
+
+
+@bp.route("/bodies/<int:body_id>/votes", methods=["POST"])
+@permission("votes:vote:manage")
+def create_standalone(body_id: int) -> Any:
+    body = meetings.get_body(g.community, body_id)
+    form = NewVoteForm()
+    back = url_for("bodies.body", body_id=body.id) + "#votes"
+    title = (request.form.get("title") or "").strip()
+    days = request.form.get("days", "")
+    if (
+        not form.validate_on_submit()
+        or not title
+        or not days.isdecimal()
+        or not 1 <= int(days) <= 60
+    ):
+        flash(
+            _("Give what is decided and for how many days ballots are accepted (1 to 60)."), "error"
+        )
+        return redirect(back, 303)
+    lines = [o.strip() for o in (form.options.data or "").splitlines() if o.strip()]
+    try:
+        vote = voting.create_standalone_vote(
+            g.actor,
+            body,
+            title=title,
+            secret=bool(form.secret.data),
+            options=lines or None,
+            closes_at=clock.now() + timedelta(days=int(days)),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The vote is ready. Open it when the members may vote."), "success")
+    return redirect(url_for("votes.manage", vote_id=vote.id), 303)
+
+
+@bp.route("/votes/<int:vote_id>/manage")
+@permission("meetings:meeting:read")
+def manage(vote_id: int) -> Any:
+    """A standalone vote's page for the committee: open, turnout, paper ballots, close."""
+    vote = _vote(vote_id)
+    if vote.meeting_id is not None:
+        return redirect(_back(vote), 303)
+    show = vote.state == "open" and can(g.actor, "votes:turnout:read", vote.community_id)
+    return render_template(
+        "votes/manage.html",
+        vote=vote,
+        turnout=voting.turnout(g.actor, vote) if show else None,
+        form=EmptyForm(formdata=None),
+    )

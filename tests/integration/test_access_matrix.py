@@ -168,6 +168,8 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{API}/votes/{VID}/paper-ballots", "GET"): COMMITTEE_WRITE,
     (f"{API}/votes/{VID}/paper-ballots/resolve", "POST"): STAFF,
     (f"{API}/votes/{VID}/hands", "POST"): COMMITTEE_WRITE,
+    (f"{API}/bodies/{BODY}/votes", "POST"): STAFF,
+    (f"{API}/bodies/{BODY}/votes", "GET"): EVERYONE,
     (f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates", "POST"): STAFF,
     (
         f"{API}/agenda-items/<int(max=2147483647):item_id>/candidates/"
@@ -198,6 +200,8 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("/votes/<int:vote_id>/ballot", "POST"): VOTERS,
     ("/votes/<int:vote_id>/open", "POST"): STAFF,
     ("/votes/<int:vote_id>/close", "POST"): STAFF,
+    ("/bodies/<int:body_id>/votes", "POST"): STAFF,
+    ("/votes/<int:vote_id>/manage", "GET"): COMMITTEE,
     ("/votes/<int:vote_id>/paper", "GET"): COMMITTEE_WRITE,
     ("/votes/<int:vote_id>/paper/issue", "POST"): COMMITTEE_WRITE,
     ("/votes/<int:vote_id>/paper/enter", "POST"): COMMITTEE_WRITE,

@@ -16,7 +16,7 @@ from consult.actor import Actor
 from consult.audit.models import AuditEntry
 from consult.crypto.ledger import verify_ledger
 from consult.crypto.receipts import new_receipt, receipt_hash
-from consult.errors import Conflict, Invalid, NotAllowed
+from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
 from consult.meetings import service as meetings
 from consult.registry.enrolment import actor_for
@@ -349,3 +349,57 @@ def test_ballots_outside_the_time_window_are_refused(town: dict[str, Any]) -> No
         voting.cast_ballot(town["voters"][1], vote, choice="yes")
     assert late.value.code == "vote_closed"
     assert count(Participation) == 1
+
+
+def test_a_standalone_vote_of_all_members_is_judged_on_turnout(
+    town: dict[str, Any], cipher: Any
+) -> None:
+    body = make_body(town["community"], name="民主社区居民会议")
+    with pytest.raises(Invalid) as major:
+        voting.create_standalone_vote(
+            town["staff"], body, title="加装电梯", decision_type="major", secret=True
+        )
+    assert "decision_type" in major.value.details
+    vote = voting.create_standalone_vote(
+        town["staff"], body, title="小区垃圾分类点位调整", secret=True
+    )
+    assert voting.get_vote(town["staff"], vote.id).state == "draft"
+    with pytest.raises(NotFound):
+        voting.get_vote(Actor.anonymous(), vote.id)  # a draft is the committee's
+    voting.open_vote(town["staff"], vote)
+    assert vote.eligible == 5  # every adult of the community: no meeting, no sign-in
+    assert voting.get_vote(Actor.anonymous(), vote.id).state == "open"
+    for voter, choice in zip(town["voters"][:3], ("yes", "yes", "no"), strict=True):
+        voting.cast_ballot(voter, vote, choice=choice)
+    voting.close_vote(town["staff"], vote, cipher)
+    result = voting.result_json(vote)
+    assert result["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+    # Three of five took part: the quorum (more than half) is met by those who voted.
+    assert result["quorum"] == {
+        "members": 5,
+        "present": 3,
+        "required": 3,
+        "met": True,
+        "unit": "persons",
+    }
+    assert result["outcome"] == "adopted"
+    assert verify_ledger(voting.ledger_document(Actor.anonymous(), vote)).ok
+
+
+def test_a_standalone_vote_in_household_mode_takes_one_ballot_per_household(
+    town: dict[str, Any],
+) -> None:
+    community = town["community"]
+    spouse = make_resident(community, name="配偶", household="H0", gender="F")
+    spouse_voter = actor_for(make_user(resident=spouse), community.id)
+    body = make_body(community, mode="households")
+    vote = voting.open_vote(
+        town["staff"],
+        voting.create_standalone_vote(town["staff"], body, title="户代表表决", secret=True),
+    )
+    assert vote.eligible == 5  # five households
+    voting.cast_ballot(town["voters"][0], vote, choice="yes")
+    with pytest.raises(Conflict) as same_household:
+        voting.cast_ballot(spouse_voter, vote, choice="no")
+    assert same_household.value.code == "already_voted"
+    assert [b["voted"] for b in voting.my_ballots(spouse_voter, vote)] == [True]

@@ -281,3 +281,29 @@ def test_staff_cannot_see_who_cast_a_secret_ballot(
     assert all(set(e) == {"choice", "receipt_hash"} for e in ledger["entries"])
     for body in answers:
         assert not (resident.name in body and digest in body), body[:200]
+
+
+def test_a_vote_of_all_members_from_the_body_page(
+    app: Flask, client: FlaskClient, world: World, running: Any
+) -> None:
+    login(client, world.users["staff"].email)
+    english(client)
+    page = f"/bodies/{running.body_id}"
+    assert "Prepare a vote of all members" in text_of(client.get(page))
+    made = post(
+        client, page, f"/bodies/{running.body_id}/votes", title="垃圾分类点位", secret="y", days="7"
+    )
+    assert "The vote is ready." in text_of(made)
+    vote = db.session.execute(select(Vote).where(Vote.meeting_id.is_(None))).scalar_one()
+    assert vote.closes_at == NOW + timedelta(days=7)
+    manage = f"/votes/{vote.id}/manage"
+    text = text_of(post(client, manage, f"/votes/{vote.id}/open"))
+    assert "0 of 2 have voted" in text  # both adults of heping, no meeting needed
+    voter = app.test_client()
+    login(voter, world.users["representative"].email)
+    ballot = f"/votes/{vote.id}/ballot"
+    post(voter, ballot, ballot, choice="yes", receipt=new_receipt())
+    text = text_of(post(client, manage, f"/votes/{vote.id}/close"))
+    # One of the two took part: the quorum, counted on those who voted, is not met.
+    assert "No quorum: nothing was decided" in text
+    assert "垃圾分类点位" in text_of(client.get(page))

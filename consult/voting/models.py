@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from consult import clock
 from consult.db import UTCDateTime
@@ -70,6 +71,7 @@ class Vote(Model):
         CheckConstraint(_in("unit", VoterUnit), name="unit"),
         CheckConstraint("(state = 'closed') = (result IS NOT NULL)", name="result"),
         CheckConstraint("(meeting_id IS NULL) = (agenda_item_id IS NULL)", name="item"),
+        CheckConstraint("seats IS NULL OR seats >= 1", name="seats"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -86,6 +88,12 @@ class Vote(Model):
     decision_type: Mapped[str] = mapped_column(String(40))
     secret: Mapped[bool] = mapped_column(Boolean)
     options_json: Mapped[str] = mapped_column("options", Text)
+    # An election: the seats to fill (each ballot marks at most that many candidates), the
+    # candidates' resident ids in the order of `options` (their names as on the ballot), and
+    # whether this is the supplementary round (另行选举: URC25-12, VC25-07).
+    seats: Mapped[int | None] = mapped_column(Integer)
+    candidates_json: Mapped[str | None] = mapped_column("candidates", Text)
+    supplementary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     unit: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default=VoteState.DRAFT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
@@ -112,6 +120,14 @@ class Vote(Model):
     @property
     def options(self) -> list[str]:
         return list(json.loads(self.options_json))
+
+    @property
+    def is_election(self) -> bool:
+        return self.seats is not None
+
+    @property
+    def candidate_ids(self) -> list[int]:
+        return list(json.loads(self.candidates_json)) if self.candidates_json else []
 
     @property
     def vote_state(self) -> VoteState:
@@ -174,7 +190,7 @@ class OpenBallot(Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
     voter_key: Mapped[int] = mapped_column(Integer)
     voter: Mapped[str] = mapped_column(String(200))  # the name as the minutes record it
-    choice: Mapped[str] = mapped_column(String(200))
+    choice: Mapped[str] = mapped_column(Text)
     receipt_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -189,7 +205,8 @@ class SecretBallot(Model):
 
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"))
     id: Mapped[str] = mapped_column(String(32))  # 128 random bits, hex: orders nothing
-    choice: Mapped[str] = mapped_column(String(200))
+    # An option; in an election, the canonical JSON list of the candidates marked.
+    choice: Mapped[str] = mapped_column(Text)
     receipt_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -205,7 +222,7 @@ class PaperEntry(Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
     entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     receipt_hash: Mapped[str] = mapped_column(String(64))
-    choice: Mapped[str] = mapped_column(String(200))
+    choice: Mapped[str] = mapped_column(Text)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
@@ -219,7 +236,7 @@ class PaperResolution(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
     receipt_hash: Mapped[str] = mapped_column(String(64))
-    choice: Mapped[str | None] = mapped_column(String(200))  # None: void (not counted)
+    choice: Mapped[str | None] = mapped_column(Text)  # None: void (not counted)
     reason: Mapped[str] = mapped_column(Text)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

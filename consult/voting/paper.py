@@ -150,7 +150,14 @@ def roll_sheet(actor: Actor, vote: Vote, query: str, *, limit: int = 50) -> list
 # ---------------------------------------------------------------- double entry
 
 
-def enter_paper_ballot(actor: Actor, vote: Vote, *, receipt: str, choice: str) -> PaperEntry:
+def enter_paper_ballot(
+    actor: Actor,
+    vote: Vote,
+    *,
+    receipt: str,
+    choice: str | None = None,
+    marks: Sequence[str] | None = None,
+) -> PaperEntry:
     """One staff member's reading of one ballot. The same staff member enters each ballot once;
     a second reading by the same person is 409 (a correction goes through resolution)."""
     require(actor, "votes:paper:enter", vote.community_id)
@@ -167,12 +174,7 @@ def enter_paper_ballot(actor: Actor, vote: Vote, *, receipt: str, choice: str) -
             details={"receipt": str(exc)},
             code="receipt_invalid",
         ) from None
-    if choice not in vote.options:
-        raise Invalid(
-            "the choice is not one of the options",
-            details={"choice": "one of " + ", ".join(vote.options)},
-            code="invalid_choice",
-        )
+    choice = voting.ballot_choice(vote, choice, marks)  # an election: the marks, checked
     values = {
         "vote_id": vote.id,
         "entered_by": actor.user_id,
@@ -264,7 +266,14 @@ def paper_standing(vote: Vote) -> PaperStanding:
 
 
 def resolve_paper_ballot(
-    actor: Actor, vote: Vote, *, receipt: str, choice: str | None, reason: str
+    actor: Actor,
+    vote: Vote,
+    *,
+    receipt: str,
+    choice: str | None,
+    reason: str,
+    marks: Sequence[str] | None = None,
+    void: bool = False,
 ) -> PaperResolution:
     """Settle a disputed ballot: the choice it bears, or None when it is void; with the reason
     (e.g. "三人复核原件，所选为反对")."""
@@ -279,8 +288,10 @@ def resolve_paper_ballot(
             details={"receipt": str(exc)},
             code="receipt_invalid",
         ) from None
-    if choice is not None and choice not in vote.options:
-        raise Invalid("the choice is not one of the options", code="invalid_choice")
+    if void or (choice is None and not vote.is_election):
+        choice = None
+    else:
+        choice = voting.ballot_choice(vote, choice, marks)
     text = (reason or "").strip()
     if not text or len(text) > MAX_REASON:
         raise Invalid(

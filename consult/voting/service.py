@@ -45,6 +45,7 @@ from consult.registry.keys import signing_key
 from consult.registry.models import Community, Resident
 from consult.rules.model import DecisionRule, Mode
 from consult.rules.quorum import Counts, Outcome, evaluate
+from consult.voting import elections
 from consult.voting.models import (
     DEFAULT_OPTIONS,
     Channel,
@@ -163,24 +164,40 @@ def create_vote(
     options: Sequence[str] | None = None,
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
+    seats: int | None = None,
+    supplementary: bool = False,
+    candidates: Sequence[int] | None = None,
 ) -> Vote:
     """A vote on `item` (a draft until opened): yes/no/abstain unless options are given; an
-    optional time window outside which ballots are refused."""
+    optional time window outside which ballots are refused. On an election item: the standing
+    candidates (or, for a supplementary round, those chosen) and the seats to fill."""
     meeting = item.meeting
     require(actor, "votes:vote:manage", meeting.community_id)
     meetings.lock_meeting(meeting)
     meeting.require_not_adjourned("create a vote")
-    chosen = _options(options)
     _window(opens_at, closes_at)
-    if item.decision_type == "election":
-        raise Invalid(
-            "elections are held with candidates and seats, which this version does not take yet",
-            details={"agenda_item_id": "an election item"},
-            code="election_not_supported",
-        )
     meetings.decision_rule(meeting, item.decision_type)  # 422 if the rule set has none
     community = db.session.get(Community, meeting.community_id)
     assert community is not None
+    candidate_ids: list[int] | None = None
+    if item.decision_type == "election":
+        if not secret:
+            rule_id = elections.secret_ballot_rule(community)
+            raise Invalid(
+                f"an election is by secret ballot ({rule_id})",
+                details={"secret": "true for an election", "rule": rule_id},
+                code="election_secret",
+            )
+        chosen, candidate_ids = elections.ballot_of(
+            actor, item, community, seats=seats, candidates=candidates
+        )
+    else:
+        if seats is not None or supplementary or candidates is not None:
+            raise Invalid(
+                "seats and candidates belong to an election item",
+                details={"seats": "only for an election"},
+            )
+        chosen = _options(options)
     vote = Vote(
         community_id=meeting.community_id,
         body_id=meeting.body_id,
@@ -197,6 +214,9 @@ def create_vote(
         state=VoteState.DRAFT.value,
         opens_at=opens_at,
         closes_at=closes_at,
+        seats=seats if candidate_ids is not None else None,
+        candidates_json=json.dumps(candidate_ids) if candidate_ids is not None else None,
+        supplementary=bool(supplementary) if candidate_ids is not None else False,
         created_at=clock.now(),
         created_by=actor.user_id,
     )
@@ -208,7 +228,13 @@ def create_vote(
         "vote",
         vote.id,
         community_id=meeting.community_id,
-        payload={"agenda_item_id": item.id, "secret_ballot": vote.secret, "options": chosen},
+        payload={
+            "agenda_item_id": item.id,
+            "secret_ballot": vote.secret,
+            "options": chosen,
+            "seats": vote.seats,
+            "supplementary": vote.supplementary,
+        },
     )
     return vote
 
@@ -524,11 +550,27 @@ def in_window(vote: Vote) -> None:
         )
 
 
+def ballot_choice(vote: Vote, choice: str | None, marks: Sequence[str] | None) -> str:
+    """What a ballot stores: one of the options, or for an election the candidates marked (at
+    most the seats; none is a blank ballot) as canonical JSON."""
+    if vote.is_election:
+        assert vote.seats is not None
+        return elections.marks_choice(vote.options, vote.seats, marks)
+    if choice not in vote.options:
+        raise Invalid(
+            "the choice is not one of the options",
+            details={"choice": "one of " + ", ".join(vote.options)},
+            code="invalid_choice",
+        )
+    return choice
+
+
 def cast_ballot(
     actor: Actor,
     vote: Vote,
     *,
-    choice: str,
+    choice: str | None = None,
+    marks: Sequence[str] | None = None,
     receipt: str | None = None,
     on_behalf_of: int | None = None,
 ) -> CastResult:
@@ -540,12 +582,7 @@ def cast_ballot(
     vote = get_vote(actor, vote.id, lock="share")
     vote.require(VoteState.OPEN, "vote")
     in_window(vote)
-    if choice not in vote.options:
-        raise Invalid(
-            "the choice is not one of the options",
-            details={"choice": "one of " + ", ".join(vote.options)},
-            code="invalid_choice",
-        )
+    choice = ballot_choice(vote, choice, marks)
     code = _receipt(receipt)
     row = _roll_row(vote, actor.resident_id, on_behalf_of)
     took = insert_ignoring_duplicates(
@@ -654,12 +691,37 @@ def _choices(vote: Vote) -> list[str]:
     return list(db.session.execute(select(model.choice).where(model.vote_id == vote.id)).scalars())
 
 
+def _tally_election(
+    vote: Vote, ballots: Counter[str], cast: int, rule: DecisionRule, mode: Mode | None
+) -> dict[str, Any]:
+    """An election's count: the base figures, then each candidate (consult.voting.elections).
+    Validity counts those who voted (URC25-11, VC25-07): persons, or households."""
+    household_mode = vote.unit == VoterUnit.HOUSEHOLDS
+    members = vote.members or 0
+    present = cast if vote.meeting_id is None else min(vote.present_persons or 0, members)
+    base = Counts(
+        members=members,
+        present=max(present, 0),
+        households=vote.households if household_mode else None,
+        present_households=cast if household_mode else None,
+        voted=cast if not household_mode else min(cast, members),
+        ballots_cast=cast,
+    )
+    assert vote.seats is not None
+    result = elections.tally_election(
+        vote.options, vote.seats, vote.supplementary, ballots, base, rule, mode
+    )
+    return {**result, "eligible": vote.eligible or 0, "cast": cast}
+
+
 def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
     """The result under the meeting's rule: quorum first (those present when the vote opened),
     then the pass threshold. A yes/no/abstain vote counts yes; a vote among options judges the
     option with the most votes, and a tie for the most adopts nothing (ties fail)."""
     rule, mode = _rule_and_mode(vote)
     options = vote.options
+    if vote.is_election:
+        return _tally_election(vote, counts, cast, rule, mode)
     motion = options == list(DEFAULT_OPTIONS)
     winner: str | None = None
     if motion:
@@ -735,7 +797,10 @@ def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
     community = db.session.get(Community, vote.community_id)
     assert community is not None
     key = signing_key(actor, community, cipher)
-    document = build_ledger(vote.id, now, vote.options, _ledger_entries(vote), key)
+    # An election ballot's choice is the list of candidates marked: the ledger counts each
+    # distinct ballot (consult.voting.elections).
+    options = sorted(counts) if vote.is_election else vote.options
+    document = build_ledger(vote.id, now, options, _ledger_entries(vote), key)
     vote.state = VoteState.CLOSED.value
     vote.closed_at = now
     vote.closed_by = actor.user_id
@@ -845,6 +910,9 @@ def vote_json(vote: Vote) -> dict[str, Any]:
         "decision_type": vote.decision_type,
         "secret": vote.secret,
         "options": vote.options,
+        "seats": vote.seats,
+        "supplementary": vote.supplementary,
+        "candidates": vote.candidate_ids if vote.is_election else None,
         "unit": vote.unit,
         "state": vote.state,
         "opens_at": _iso(vote.opens_at),

@@ -51,6 +51,25 @@ SCHEMAS: dict[str, Any] = {
                 "maxItems": 20,
                 "default": ["yes", "no", "abstain"],
             },
+            "seats": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "an election item: the seats to fill; the ballot lists the "
+                "standing candidates (more than the seats: 422 `not_enough_candidates`, URC25-10 "
+                "/ VC25-06) and takes at most this many marks. An election is a secret ballot "
+                "(422 `election_secret`, URC25-13 / VC25-08).",
+            },
+            "supplementary": {
+                "type": "boolean",
+                "description": "the supplementary round (另行选举): plurality with at least a "
+                "third of the ballots (URC25-12, VC25-07)",
+            },
+            "candidates": {
+                "type": "array",
+                "items": _ID,
+                "description": "a supplementary round or a re-vote after a tie: the candidates "
+                "(resident ids) on the ballot; default: every standing candidate",
+            },
         },
     },
     "Vote": {
@@ -83,6 +102,12 @@ SCHEMAS: dict[str, Any] = {
         "required": ["choice"],
         "properties": {
             "choice": {"type": "string", "description": "one of the vote's options"},
+            "marks": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "an election: the candidates marked (their names as on the "
+                "ballot), at most the seats (422 `too_many_marks`); none is a blank ballot",
+            },
             "receipt": {
                 "type": "string",
                 "description": "the receipt made in the voter's browser: 26 RFC 4648 base32 "
@@ -119,6 +144,24 @@ SCHEMAS: dict[str, Any] = {
             "winner": {
                 "type": ["string", "null"],
                 "description": "a vote among options: the adopted option (a tie adopts none)",
+            },
+            "elected": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "an election: those elected, in order of votes",
+            },
+            "tied": {"type": "array", "items": {"type": "string"}},
+            "unfilled_seats": {"type": "integer"},
+            "next_round": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "who goes to the supplementary round (or the re-vote of a tie)",
+            },
+            "ballots": {
+                "type": "object",
+                "additionalProperties": {"type": "integer"},
+                "description": "an election: each distinct ballot (the canonical JSON list of "
+                "the candidates marked) and how many were cast, as in the ledger",
             },
             "quorum": {
                 "type": "object",

@@ -22,9 +22,13 @@ _NEW_VOTE = {
     "options": Field(kind=list, required=False),
     "opens_at": Field(required=False, max_length=40),
     "closes_at": Field(required=False, max_length=40),
+    "seats": Field(kind=int, required=False),
+    "supplementary": Field(kind=bool, required=False),
+    "candidates": Field(kind=list, required=False),
 }
 _BALLOT = {
-    "choice": Field(max_length=200),
+    "choice": Field(required=False, max_length=200),
+    "marks": Field(kind=list, required=False),
     "receipt": Field(required=False, max_length=100),
     "on_behalf_of": Field(kind=int, required=False),
 }
@@ -50,8 +54,34 @@ def _moment(value: str | None, name: str) -> datetime | None:
 def create_vote(item_id: int) -> Any:
     body = read_body(_NEW_VOTE)
     item = meetings.get_agenda_item(g.actor, item_id)
-    vote = voting.create_vote(g.actor, item, secret=bool(body["secret"]), options=body["options"])
+    vote = voting.create_vote(
+        g.actor,
+        item,
+        secret=bool(body["secret"]),
+        options=body["options"],
+        opens_at=_moment(body["opens_at"], "opens_at"),
+        closes_at=_moment(body["closes_at"], "closes_at"),
+        seats=body["seats"],
+        supplementary=bool(body["supplementary"]),
+        candidates=_ids(body["candidates"], "candidates"),
+    )
     return created(voting.vote_json(vote))
+
+
+def _ids(values: list[Any] | None, name: str) -> list[int] | None:
+    if values is None:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise Invalid("the request is not valid", details={name: "a list of resident ids"})
+    return [int(v) for v in values]
+
+
+def _marks(values: list[Any] | None) -> list[str] | None:
+    if values is None:
+        return None
+    if not all(isinstance(v, str) for v in values):
+        raise Invalid("the request is not valid", details={"marks": "a list of candidates' names"})
+    return [str(v) for v in values]
 
 
 @bp.route(f"/agenda-items/<{ID}:item_id>/votes", methods=["GET"])
@@ -93,6 +123,7 @@ def cast_ballot(vote_id: int) -> Any:
         g.actor,
         voting.get_vote(g.actor, vote_id),
         choice=body["choice"],
+        marks=_marks(body["marks"]),
         receipt=body["receipt"],
         on_behalf_of=body["on_behalf_of"],
     )
@@ -150,9 +181,17 @@ def issue_paper_ballot(vote_id: int) -> Any:
 @permission("votes:paper:enter")
 def enter_paper_ballot(vote_id: int) -> Any:
     """One staff member's reading of one paper ballot (the receipt on its stub, the choice)."""
-    body = read_body({"receipt": Field(max_length=100), "choice": Field(max_length=200)})
+    body = read_body(
+        {
+            "receipt": Field(max_length=100),
+            "choice": Field(required=False, max_length=200),
+            "marks": Field(kind=list, required=False),
+        }
+    )
     vote = voting.get_vote(g.actor, vote_id)
-    paper.enter_paper_ballot(g.actor, vote, receipt=body["receipt"], choice=body["choice"])
+    paper.enter_paper_ballot(
+        g.actor, vote, receipt=body["receipt"], choice=body["choice"], marks=_marks(body["marks"])
+    )
     return created(paper.paper_standing(vote).as_dict())
 
 
@@ -170,12 +209,20 @@ def resolve_paper_ballot(vote_id: int) -> Any:
         {
             "receipt": Field(max_length=100),
             "choice": Field(required=False, max_length=200),
+            "marks": Field(kind=list, required=False),
+            "void": Field(kind=bool, required=False),
             "reason": Field(max_length=2000, single_line=False),
         }
     )
     vote = voting.get_vote(g.actor, vote_id)
     paper.resolve_paper_ballot(
-        g.actor, vote, receipt=body["receipt"], choice=body["choice"], reason=body["reason"]
+        g.actor,
+        vote,
+        receipt=body["receipt"],
+        choice=body["choice"],
+        marks=_marks(body["marks"]),
+        void=bool(body["void"]),
+        reason=body["reason"],
     )
     return jsonify(paper.paper_standing(vote).as_dict())
 

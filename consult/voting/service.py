@@ -23,7 +23,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -925,4 +925,5 @@ def vote_json(vote: Vote) -> dict[str, Any]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """In UTC, whatever zone the value was given in."""
+    return value.astimezone(UTC).isoformat() if value else None

@@ -196,3 +196,57 @@ def test_paper_ballots_and_hands_through_the_api(app: Flask, world: World, runni
     assert hands.status_code == 422  # a secret vote is not taken by hands
     assert api.post(f"{url}/close", headers=staff).status_code == 200
     assert api.get(f"{url}/result").get_json()["counts"] == {"yes": 0, "no": 1, "abstain": 0}
+
+
+def test_an_election_and_a_time_window_through_the_api(app: Flask, world: World) -> None:
+    from consult.meetings import candidates
+    from tests.factories import make_resident
+
+    clock.freeze(NOW)
+    extra = make_resident(world.community, name="赵候选", household="H900")
+    meeting = make_meeting(world.community, agenda=(("选举", "election"),), state="in_session")
+    item = meeting.agenda[0]
+    for rid in (world.residents["resident"].id, world.residents["representative"].id, extra.id):
+        candidates.register_candidate(SYSTEM, item, resident_id=rid, nominated_by="voters")
+    for name in ("resident", "representative"):
+        meetings.record_attendance(
+            SYSTEM, meeting, resident_id=world.residents[name].id, status="present"
+        )
+    db.session.commit()
+    api = app.test_client()
+    staff = headers_for(world, "staff")
+    url = f"/api/v1/agenda-items/{item.id}/votes"
+    named = api.post(url, headers=staff, json={"secret": False, "seats": 2})
+    assert named.status_code == 422
+    assert error_of(named)["code"] == "election_secret"
+    bad_window = api.post(
+        url, headers=staff, json={"secret": True, "seats": 2, "closes_at": "2026-06-01 09:30"}
+    )
+    assert bad_window.status_code == 422  # no zone
+    made = api.post(
+        url,
+        headers=staff,
+        json={"secret": True, "seats": 2, "closes_at": "2026-06-01T10:30:00+08:00"},
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    vote = made.get_json()
+    assert vote["options"] == ["张秀英", "王建国", "赵候选"]
+    assert vote["closes_at"].startswith("2026-06-01T02:30")
+    vote_url = f"/api/v1/votes/{vote['id']}"
+    api.post(f"{vote_url}/open", headers=staff)
+    resident = headers_for(world, "resident")
+    too_many = api.post(
+        f"{vote_url}/ballots", headers=resident, json={"marks": ["张秀英", "王建国", "赵候选"]}
+    )
+    assert too_many.status_code == 422
+    assert error_of(too_many)["code"] == "too_many_marks"
+    cast = api.post(f"{vote_url}/ballots", headers=resident, json={"marks": ["赵候选", "王建国"]})
+    assert cast.status_code == 201
+    api.post(
+        f"{vote_url}/ballots",
+        headers=headers_for(world, "representative"),
+        json={"marks": ["赵候选"]},
+    )
+    closed = api.post(f"{vote_url}/close", headers=staff).get_json()
+    assert closed["result"]["elected"] == ["赵候选"]
+    assert closed["result"]["counts"] == {"张秀英": 0, "王建国": 1, "赵候选": 2}

@@ -30,6 +30,7 @@ from consult.accounts.policy import can
 from consult.crypto.receipts import format_receipt
 from consult.errors import DomainError
 from consult.extensions import db
+from consult.meetings import candidates
 from consult.meetings import service as meetings
 from consult.voting import paper
 from consult.voting import service as voting
@@ -44,6 +45,14 @@ def option_label(option: str) -> str:
     """yes/no/abstain in the reader's language; any other option as written."""
     labels = {"yes": _("In favour"), "no": _("Against"), "abstain": _("Abstain")}
     return labels.get(option, option)
+
+
+def ballot_label(vote: Vote, choice: str) -> str:
+    """A stored choice in words: an option, or an election ballot's marks."""
+    if vote.is_election:
+        marks = json.loads(choice)
+        return "、".join(marks) if marks else _("a blank ballot")
+    return option_label(choice)
 
 
 def outcome_label(outcome: str) -> str:
@@ -70,10 +79,16 @@ def _labels() -> dict[str, Any]:
     # the voting package.
     return {
         "option_label": option_label,
+        "ballot_label": ballot_label,
         "outcome_label": outcome_label,
         "votes_of_item": voting.votes_of_item,
         "open_turnout": _open_turnout,
         "new_vote_form": lambda: NewVoteForm(formdata=None),
+        "standing_candidates": lambda item: [
+            (c.resident_id, name)
+            for c, name in candidates.list_candidates(g.actor, item)
+            if not c.is_withdrawn
+        ],
         "body_votes": lambda body: voting.votes_of_body(g.actor, body),
     }
 
@@ -109,6 +124,14 @@ def problem_text(exc: DomainError) -> str:
         "invalid_counts": _("The totals are not valid."),
         "names_required": _("Name the scrutineers and the counters."),
         "reason_required": _("Give the reason."),
+        "too_many_marks": _("Too many marks: at most one for each seat."),
+        "seats_required": _("Give the number of seats to fill."),
+        "not_enough_candidates": _(
+            "There must be more candidates than seats (差额选举): register more candidates or "
+            "fill fewer seats."
+        ),
+        "election_secret": _("An election is by secret ballot."),
+        "not_a_candidate": _("Only standing candidates of this item can be on the ballot."),
     }
     return by_code.get(exc.code or "", exc.message)
 
@@ -134,16 +157,23 @@ def ballot(vote_id: int) -> Any:
     vote = _vote(vote_id)
     form = BallotForm()
     form.choice.choices = [(o, option_label(o)) for o in vote.options]
+    if vote.is_election:
+        # An election ballot has marks (checkboxes), not one choice: the service checks them.
+        form.choice.validators = []
+        form.choice.flags.required = False
     if request.method == "POST":
-        if not form.validate_on_submit():
+        ok = form.validate_on_submit() if not vote.is_election else _csrf_ok(form)
+        if not ok:
             flash(_("Choose one of the options."), "error")
             return redirect(url_for("votes.ballot", vote_id=vote.id), 303)
         principal = form.on_behalf_of.data or None
+        marks = request.form.getlist("marks") if vote.is_election else None
         try:
             cast = voting.cast_ballot(
                 g.actor,
                 vote,
-                choice=form.choice.data or "",
+                choice=None if vote.is_election else form.choice.data or "",
+                marks=marks,
                 receipt=form.receipt.data or None,
                 on_behalf_of=principal,
             )
@@ -151,10 +181,22 @@ def ballot(vote_id: int) -> Any:
             db.session.rollback()
             flash(problem_text(exc), "error")
             return redirect(url_for("votes.ballot", vote_id=vote_id), 303)
-        return _receipt_page(vote, cast.receipt, form.choice.data or "", principal)
+        shown = (
+            "、".join(marks)
+            if marks
+            else _("a blank ballot")
+            if vote.is_election
+            else option_label(form.choice.data or "")
+        )
+        return _receipt_page(vote, cast.receipt, shown, principal)
     return render_template(
         "votes/ballot.html", vote=vote, ballots=voting.my_ballots(g.actor, vote), form=form
     )
+
+
+def _csrf_ok(form: BallotForm) -> bool:
+    """The form's CSRF token alone (an election's marks are read from the request)."""
+    return bool(form.csrf_token.validate(form))
 
 
 def _receipt_page(vote: Vote, receipt: str, choice: str, principal: int | None) -> Response:
@@ -188,14 +230,20 @@ def create(item_id: int) -> Any:
         flash(_("The vote could not be created."), "error")
         return redirect(back, 303)
     lines = [o.strip() for o in (form.options.data or "").splitlines() if o.strip()]
+    election = item.decision_type == "election"
+    seats = request.form.get("seats", "")
+    picked = [int(c) for c in request.form.getlist("candidates") if c.isdecimal()]
     try:
         window = timedelta(minutes=form.minutes.data) if form.minutes.data else None
         voting.create_vote(
             g.actor,
             item,
-            secret=bool(form.secret.data),
-            options=lines or None,
+            secret=bool(form.secret.data) or election,
+            options=None if election else lines or None,
             closes_at=clock.now() + window if window else None,
+            seats=(int(seats) if seats.isdecimal() else 0) if election else None,
+            supplementary=election and request.form.get("supplementary") == "y",
+            candidates=picked or None if election else None,
         )
     except DomainError as exc:
         db.session.rollback()
@@ -366,7 +414,8 @@ def paper_enter(vote_id: int) -> Any:
             g.actor,
             v,
             receipt=request.form.get("receipt", ""),
-            choice=request.form.get("choice", ""),
+            choice=None if v.is_election else request.form.get("choice", ""),
+            marks=request.form.getlist("marks") if v.is_election else None,
         ),
         _("Your reading of this ballot is recorded."),
     )
@@ -383,6 +432,8 @@ def paper_resolve(vote_id: int) -> Any:
             v,
             receipt=request.form.get("receipt", ""),
             choice=None if choice == "void" else choice,
+            marks=request.form.getlist("marks") if v.is_election else None,
+            void=choice == "void" or request.form.get("void") == "y",
             reason=request.form.get("reason", ""),
         ),
         _("The ballot is settled, with its reason."),

@@ -307,3 +307,62 @@ def test_a_vote_of_all_members_from_the_body_page(
     # One of the two took part: the quorum, counted on those who voted, is not met.
     assert "No quorum: nothing was decided" in text
     assert "垃圾分类点位" in text_of(client.get(page))
+
+
+def test_an_election_on_the_console_and_the_ballot(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from consult.meetings import candidates
+    from tests.factories import make_resident
+
+    clock.freeze(NOW)
+    meeting = make_meeting(world.community, agenda=(("选举", "election"),), state="in_session")
+    item = meeting.agenda[0]
+    extra = make_resident(world.community, name="赵候选", household="H901")
+    for rid in (world.residents["resident"].id, world.residents["representative"].id, extra.id):
+        candidates.register_candidate(SYSTEM, item, resident_id=rid, nominated_by="voters")
+    for name in ("resident", "representative"):
+        meetings.record_attendance(
+            SYSTEM, meeting, resident_id=world.residents[name].id, status="present"
+        )
+    db.session.commit()
+    login(client, world.users["staff"].email)
+    english(client)
+    console = f"/meetings/{meeting.id}/console"
+    post(client, console, f"{console}/advance", to="1")
+    page = text_of(client.get(console))
+    assert "Prepare the election" in page
+    cand_ids = [str(r) for r in (world.residents["resident"].id, extra.id)]
+    text = text_of(
+        post(client, console, f"/agenda-items/{item.id}/votes", seats="2", candidates=cand_ids[:1])
+    )
+    assert "There must be more candidates than seats" in text  # one candidate for two seats
+    post(client, console, f"/agenda-items/{item.id}/votes", seats="1")
+    vote = db.session.execute(select(Vote)).scalar_one()
+    assert vote.seats == 1
+    assert vote.secret
+    post(client, console, f"/votes/{vote.id}/open")
+    voter = app.test_client()
+    login(voter, world.users["resident"].email)
+    english(voter)
+    ballot = f"/votes/{vote.id}/ballot"
+    form = text_of(voter.get(ballot))
+    assert 'type="checkbox" name="marks" value="赵候选"' in form
+    assert "Mark at most 1 candidates" in form
+    token = csrf_token(form)
+    too_many = voter.post(
+        ballot,
+        data={"csrf_token": token, "marks": ["赵候选", "王建国"], "receipt": new_receipt()},
+        follow_redirects=True,
+    )
+    assert "Too many marks" in text_of(too_many)
+    shown = voter.post(
+        ballot, data={"csrf_token": token, "marks": ["赵候选"], "receipt": new_receipt()}
+    )
+    assert "You chose: 赵候选" in text_of(shown)
+    rep = app.test_client()
+    login(rep, world.users["representative"].email)
+    post(rep, ballot, ballot, marks="赵候选", receipt=new_receipt())
+    text = text_of(post(client, console, f"/votes/{vote.id}/close"))
+    assert "Elected: 赵候选" in text
+    assert "Prepare the next round" not in text  # the seat is filled

@@ -39,6 +39,13 @@ def current_key(community: Community) -> CommunityKey | None:
 def signing_key(actor: Actor, community: Community, cipher: FieldCipher) -> Ed25519PrivateKey:
     """The community's Ed25519 key in force (created and audited on first use)."""
     row = current_key(community)
+    if row is None:
+        # Two first closes at once must not make two keys: queue on the community's row and
+        # look again (SQLite's writers are serialised already).
+        db.session.execute(
+            select(Community.id).where(Community.id == community.id).with_for_update()
+        )
+        row = current_key(community)
     if row is not None:
         raw = base64.b64decode(cipher.decrypt(row.private_key_encrypted, _field(community)))
         return Ed25519PrivateKey.from_private_bytes(raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from consult.accounts.forms import REQUIRED, TOO_LONG
 
@@ -20,10 +20,6 @@ class BallotForm(FlaskForm):
 
 class NewVoteForm(FlaskForm):
     secret = BooleanField(_l("Secret ballot (each voter gets a receipt)"), default=True)
-    minutes = IntegerField(
-        _l("Ballots accepted for (minutes; leave empty to close by hand)"),
-        validators=[Optional(), NumberRange(min=1, max=60 * 24 * 14)],
-    )
     options = TextAreaField(
         _l("Options, one per line (leave empty for in favour / against / abstain)"),
         validators=[Optional(), Length(max=4000, message=TOO_LONG)],

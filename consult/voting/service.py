@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consult import clock
@@ -65,9 +65,28 @@ MAX_OPTION = 200
 # ---------------------------------------------------------------- reading
 
 
+#: The advisory-lock class of votes (PostgreSQL's two-key form: class, vote id).
+_VOTE_LOCK_CLASS = 0x564F  # "VO"
+
+
+def _queue(vote_id: int, lock: str) -> None:
+    """PostgreSQL: queue for the vote fairly before taking its row lock. Row locks let new
+    sharers pass a writer that waits, so in a rush the chair's close could wait until the rush
+    ends; advisory locks are granted in order, so a close waits only for the casts already in
+    flight, and casts that come after it wait for it (then find the vote closed)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: writers are serialised by BEGIN IMMEDIATE anyway
+    function = "pg_advisory_xact_lock_shared" if lock == "share" else "pg_advisory_xact_lock"
+    db.session.execute(
+        text(f"SELECT {function}(:cls, :vote)"), {"cls": _VOTE_LOCK_CLASS, "vote": vote_id}
+    )
+
+
 def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:
     """A vote the actor may see (its meeting's visibility decides). `lock`: "share" for a
     cast, "update" for opening and closing."""
+    if lock is not None:
+        _queue(vote_id, lock)
     if lock == "share":
         vote = db.session.get(Vote, vote_id, with_for_update={"read": True}, populate_existing=True)
     elif lock == "update":
@@ -176,7 +195,13 @@ def create_vote(
     meetings.lock_meeting(meeting)
     meeting.require_not_adjourned("create a vote")
     _window(opens_at, closes_at)
-    meetings.decision_rule(meeting, item.decision_type)  # 422 if the rule set has none
+    rule = meetings.decision_rule(meeting, item.decision_type)  # 422 if the rule set has none
+    if not rule.binding:
+        raise Invalid(
+            "a consultation records the opinions heard; it is not put to a binding vote",
+            details={"agenda_item_id": "a consultation"},
+            code="not_binding",
+        )
     community = db.session.get(Community, meeting.community_id)
     assert community is not None
     candidate_ids: list[int] | None = None
@@ -278,17 +303,33 @@ def _frozen_roll(meeting: Meeting, unit: VoterUnit) -> list[_RollRow]:
     return roll
 
 
-def open_vote(actor: Actor, vote: Vote) -> Vote:
+def _set_closing(vote: Vote, closes_at: datetime | None) -> None:
+    """A time limit given when the vote opens (it counts from now); a window set earlier must
+    not have passed already."""
+    if closes_at is not None:
+        _window(vote.opens_at, closes_at)
+        vote.closes_at = closes_at
+    elif vote.closes_at is not None and vote.closes_at <= clock.now():
+        raise Conflict(
+            "the time for ballots has already passed: prepare the vote again",
+            details={"closes_at": vote.closes_at.isoformat()},
+            code="window_passed",
+        )
+
+
+def open_vote(actor: Actor, vote: Vote, *, closes_at: datetime | None = None) -> Vote:
     """Open the vote: the meeting in session, the item ready (Party review recorded for a
-    major item), no other vote of the meeting open; the roll is frozen now."""
+    major item), no other vote of the meeting open; the roll is frozen now. `closes_at`: a
+    time limit for ballots, set now."""
     if vote.meeting_id is None:
-        return _open_standalone(actor, vote)
+        return _open_standalone(actor, vote, closes_at)
     meeting = db.session.get(Meeting, vote.meeting_id)
     assert meeting is not None
     require(actor, "votes:vote:manage", vote.community_id)
     meetings.lock_meeting(meeting)  # attendance stands still while the roll is read
     vote = get_vote(actor, vote.id, lock="update")
     vote.require(VoteState.DRAFT, "open the vote")
+    _set_closing(vote, closes_at)
     item = db.session.get(AgendaItem, vote.agenda_item_id)
     assert item is not None
     ready = meetings.can_vote(item)
@@ -434,12 +475,13 @@ def create_standalone_vote(
     return vote
 
 
-def _open_standalone(actor: Actor, vote: Vote) -> Vote:
+def _open_standalone(actor: Actor, vote: Vote, closes_at: datetime | None) -> Vote:
     """Open a standalone vote: the roll is every member of the body today — each eligible adult
     (or, in household mode, each household, for which any of its adults may cast)."""
     require(actor, "votes:vote:manage", vote.community_id)
     vote = get_vote(actor, vote.id, lock="update")
     vote.require(VoteState.DRAFT, "open the vote")
+    _set_closing(vote, closes_at)
     body = db.session.get(Body, vote.body_id)
     community = db.session.get(Community, vote.community_id)
     assert body is not None

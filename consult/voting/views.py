@@ -107,7 +107,10 @@ def problem_text(exc: DomainError) -> str:
         "not_ready": _("This item cannot go to a vote yet."),
         "another_vote_open": _("Another vote of this meeting is open: close it first."),
         "vote_not_closed": _("The result is published when the vote closes."),
-        "election_not_supported": _("Elections with candidates and seats come in a later version."),
+        "window_passed": _("The time for ballots has already passed: prepare the vote again."),
+        "not_binding": _(
+            "A consultation records the opinions heard; it is not put to a binding vote."
+        ),
         "already_recorded": _(
             "You have already entered this ballot: the second reading must be someone else's."
         ),
@@ -234,13 +237,11 @@ def create(item_id: int) -> Any:
     seats = request.form.get("seats", "")
     picked = [int(c) for c in request.form.getlist("candidates") if c.isdecimal()]
     try:
-        window = timedelta(minutes=form.minutes.data) if form.minutes.data else None
         voting.create_vote(
             g.actor,
             item,
             secret=bool(form.secret.data) or election,
             options=None if election else lines or None,
-            closes_at=clock.now() + window if window else None,
             seats=(int(seats) if seats.isdecimal() else 0) if election else None,
             supplementary=election and request.form.get("supplementary") == "y",
             candidates=picked or None if election else None,
@@ -278,10 +279,19 @@ def _vote_step(vote_id: int, action: Any, done: str) -> Any:
 @bp.route("/votes/<int:vote_id>/open", methods=["POST"])
 @permission("votes:vote:manage")
 def open_(vote_id: int) -> Any:
+    """Open the vote; an optional time limit (minutes, or days for a vote of all members)
+    counts from now."""
+    minutes = request.form.get("minutes", "")
+    days = request.form.get("days", "")
+    limit = None
+    if minutes.isdecimal() and 0 < int(minutes) <= 60 * 24 * 14:
+        limit = timedelta(minutes=int(minutes))
+    elif days.isdecimal() and 0 < int(days) <= 60:
+        limit = timedelta(days=int(days))
     return _vote_step(
         vote_id,
-        lambda v: voting.open_vote(g.actor, v),
-        _("The vote is open: the roll is those present now."),
+        lambda v: voting.open_vote(g.actor, v, closes_at=clock.now() + limit if limit else None),
+        _("The vote is open: the roll is frozen now."),
     )
 
 
@@ -479,16 +489,8 @@ def create_standalone(body_id: int) -> Any:
     form = NewVoteForm()
     back = url_for("bodies.body", body_id=body.id) + "#votes"
     title = (request.form.get("title") or "").strip()
-    days = request.form.get("days", "")
-    if (
-        not form.validate_on_submit()
-        or not title
-        or not days.isdecimal()
-        or not 1 <= int(days) <= 60
-    ):
-        flash(
-            _("Give what is decided and for how many days ballots are accepted (1 to 60)."), "error"
-        )
+    if not form.validate_on_submit() or not title:
+        flash(_("Give what is decided."), "error")
         return redirect(back, 303)
     lines = [o.strip() for o in (form.options.data or "").splitlines() if o.strip()]
     try:
@@ -498,7 +500,6 @@ def create_standalone(body_id: int) -> Any:
             title=title,
             secret=bool(form.secret.data),
             options=lines or None,
-            closes_at=clock.now() + timedelta(days=int(days)),
         )
     except DomainError as exc:
         db.session.rollback()

@@ -62,7 +62,7 @@ HOUSEHOLDS = 10  # two adults each: 20 racing threads
 CLOSE_RACE_VOTERS = 40
 STAGGER = 0.005  # seconds between the close race's casters: SQLite's writers then leave gaps
 HOLD = 0.5  # seconds a transaction is held open while another must wait for it
-QUEUE = 5  # seconds a ballot is given to get past a waiting close (the xfail test)
+QUEUE = 5  # seconds a late ballot waits behind a waiting close (the fairness test)
 WAIT = 30  # seconds before a stuck thread fails the test instead of hanging it
 _codes = itertools.count(1)
 
@@ -545,23 +545,14 @@ def test_a_ballot_cast_while_the_chair_is_closing_is_refused(voting_app: Flask) 
     assert _rows(voting_app, SecretBallot, town.vote_id) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="PostgreSQL admits a new FOR SHARE beside the casts in flight while the close's FOR "
-    "UPDATE waits, so ballots arriving after the chair closed are accepted and a steady stream "
-    "of them holds the close off (consult/voting/service.py get_vote/close_vote)",
-)
 def test_a_ballot_arriving_while_the_close_waits_queues_behind_it(voting_app: Flask) -> None:
     """Fairness, so that a steady stream of ballots cannot hold a close off: ballot A is in
     flight, the chair closes (and waits for A), then ballot B arrives. B must queue behind the
-    close and be refused with 409 `vote_closed`, as a ballot after the close is. On PostgreSQL
-    B's share lock on the vote's row is compatible with A's and is granted at once, ahead of
-    the close's waiting exclusive lock (row locks are not queued fairly; the lock manager's
-    locks, advisory ones included, are), so B is accepted after the chair closed — and with
-    ballots overlapping without a gap, as in a rush, the close waits until the rush is over
-    (test_casting_while_the_chair_closes_loses_no_ballot shows it at a ballot every 5 ms).
-    Only PostgreSQL: SQLite's busy handler promises no order at all between waiting writers."""
+    close and be refused with 409 `vote_closed`, as a ballot after the close is. PostgreSQL's
+    row locks would let B's share lock pass the close's waiting exclusive one (they are not
+    queued fairly), so get_vote first queues on an advisory lock, which is. Without it this
+    test fails, and in a rush the close waits until the rush is over. Only PostgreSQL:
+    SQLite's busy handler promises no order between waiting writers."""
     with voting_app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite's busy handler does not queue waiting writers in any order")
@@ -575,7 +566,7 @@ def test_a_ballot_arriving_while_the_close_waits_queues_behind_it(voting_app: Fl
     chair.join(HOLD)
     assert chair.is_alive(), "the close did not wait for the ballot in flight"
     second = _thread(lambda: late.update(outcome=_cast(voting_app, town.voters[1], town.vote_id)))
-    second.join(QUEUE)  # today B is through in milliseconds; queued fairly, it waits this long
+    second.join(QUEUE)  # queued fairly, B waits for the close this long
     commit.set()
     for thread in (casting, chair, second):
         thread.join(WAIT)

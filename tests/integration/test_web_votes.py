@@ -216,10 +216,11 @@ def test_the_chair_can_limit_the_time_for_ballots(
     console = f"/meetings/{running.id}/console"
     post(client, console, f"{console}/advance", to="1")
     item = running.agenda[0]
-    post(client, console, f"/agenda-items/{item.id}/votes", secret="y", minutes="30")
+    post(client, console, f"/agenda-items/{item.id}/votes", secret="y")
     vote = db.session.execute(select(Vote)).scalar_one()
-    assert vote.closes_at == NOW + timedelta(minutes=30)
-    page = text_of(post(client, console, f"/votes/{vote.id}/open"))
+    clock.advance(timedelta(minutes=10))  # prepared early, opened later: the limit counts from open
+    page = text_of(post(client, console, f"/votes/{vote.id}/open", minutes="30"))
+    assert vote.closes_at == NOW + timedelta(minutes=40)
     assert "Ballots accepted until" in page
 
 
@@ -290,14 +291,12 @@ def test_a_vote_of_all_members_from_the_body_page(
     english(client)
     page = f"/bodies/{running.body_id}"
     assert "Prepare a vote of all members" in text_of(client.get(page))
-    made = post(
-        client, page, f"/bodies/{running.body_id}/votes", title="垃圾分类点位", secret="y", days="7"
-    )
+    made = post(client, page, f"/bodies/{running.body_id}/votes", title="垃圾分类点位", secret="y")
     assert "The vote is ready." in text_of(made)
     vote = db.session.execute(select(Vote).where(Vote.meeting_id.is_(None))).scalar_one()
-    assert vote.closes_at == NOW + timedelta(days=7)
     manage = f"/votes/{vote.id}/manage"
-    text = text_of(post(client, manage, f"/votes/{vote.id}/open"))
+    text = text_of(post(client, manage, f"/votes/{vote.id}/open", days="7"))
+    assert vote.closes_at == NOW + timedelta(days=7)
     assert "0 of 2 have voted" in text  # both adults of heping, no meeting needed
     voter = app.test_client()
     login(voter, world.users["representative"].email)
@@ -307,6 +306,9 @@ def test_a_vote_of_all_members_from_the_body_page(
     # One of the two took part: the quorum, counted on those who voted, is not met.
     assert "No quorum: nothing was decided" in text
     assert "垃圾分类点位" in text_of(client.get(page))
+    # Its public result (with the receipt check) and its paper-ballot page have no meeting.
+    assert app.test_client().get(f"/votes/{vote.id}").status_code == 200
+    assert client.get(f"/votes/{vote.id}/paper").status_code == 200
 
 
 def test_an_election_on_the_console_and_the_ballot(

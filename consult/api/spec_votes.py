@@ -297,9 +297,11 @@ PATHS: dict[str, dict[str, Any]] = {
             "createVote",
             "Create a vote on an agenda item (staff, chair)",
             tag="votes",
-            description="A draft until opened; yes/no/abstain unless `options` are given. 422 "
-            "for bad options, an election item (not in this version) or a decision type the "
-            "rule set does not have; 409 after adjournment.",
+            description="A draft until opened; yes/no/abstain unless `options` are given; on an "
+            "election item, `seats` (and for a later round `supplementary` and `candidates`). "
+            "422 for bad options, a consultation (`not_binding`), an election without seats or "
+            "with too few candidates, or a decision type the rule set does not have; 409 after "
+            "adjournment.",
             parameters=("item_id",),
             reads_json=True,
             body=_body(ref("NewVote"), example={"secret": True}),

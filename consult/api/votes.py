@@ -271,6 +271,12 @@ def create_standalone_vote(body_id: int) -> Any:
             **_NEW_VOTE,
         }
     )
+    given = [name for name in ("seats", "supplementary", "candidates") if body[name] is not None]
+    if given:
+        raise Invalid(
+            "seats and candidates belong to an election, which is held in a meeting",
+            details=dict.fromkeys(given, "only for an election item"),
+        )
     vote = voting.create_standalone_vote(
         g.actor,
         meetings.get_body(g.community, body_id),

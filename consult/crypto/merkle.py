@@ -52,13 +52,9 @@ class MerkleTree:
     """
 
     def __init__(self, leaves: Iterable[bytes]) -> None:
-        self._levels: list[list[bytes]] = [[leaf_hash(leaf) for leaf in leaves]]
+        self._levels: list[list[bytes]] = [_leaf_hashes(leaves)]
         while len(self._levels[-1]) > 1:
-            below = self._levels[-1]
-            above = [node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-            if len(below) % 2:
-                above.append(below[-1])  # an unpaired last node moves up unchanged
-            self._levels.append(above)
+            self._levels.append(_level_above(self._levels[-1]))
 
     @property
     def size(self) -> int:
@@ -125,15 +121,38 @@ class MerkleTree:
 
 def root(leaves: Iterable[bytes]) -> bytes:
     """RFC 9162 §2.1.1 MTH over the leaves (raw leaf data, not leaf hashes)."""
-    level = [leaf_hash(leaf) for leaf in leaves]
+    level = _leaf_hashes(leaves)
     if not level:
         return EMPTY_ROOT
     while len(level) > 1:
-        above = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            above.append(level[-1])
-        level = above
+        level = _level_above(level)
     return level[0]
+
+
+# A million-ballot ledger hashes two million times: these loops call hashlib directly rather
+# than through leaf_hash and node_hash (the same hashes, a good part of the time saved).
+
+
+def _leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
+    sha256 = hashlib.sha256
+    prefix = _LEAF_PREFIX
+    return [
+        sha256(prefix + (leaf if type(leaf) is bytes else bytes(leaf))).digest() for leaf in leaves
+    ]
+
+
+def _level_above(level: list[bytes]) -> list[bytes]:
+    """Neighbours paired, left to right; an unpaired last node moves up unchanged."""
+    sha256 = hashlib.sha256
+    prefix = _NODE_PREFIX
+    paired = len(level) - len(level) % 2
+    lefts, rights = level[0:paired:2], level[1:paired:2]
+    above = [
+        sha256(prefix + left + right).digest() for left, right in zip(lefts, rights, strict=True)
+    ]
+    if paired < len(level):
+        above.append(level[-1])
+    return above
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:

@@ -158,7 +158,14 @@ def tally_election(
     others = sorted(
         (n for n in options if n not in elected), key=lambda n: (-votes[n], options.index(n))
     )
-    next_round = tied if tied else others[: unfilled + 1] if unfilled and valid else []
+    next_round: list[str] = []
+    if tied:
+        next_round = tied
+    elif unfilled and valid:
+        # The best-placed of those not elected, one more than the seats left (差额); all who
+        # tie for the last place among them go on too, rather than the ballot's order deciding.
+        cut = votes[others[min(unfilled, len(others) - 1)]] if others else 0
+        next_round = [n for n in others if votes[n] >= cut]
     return {
         "counts": {o: votes[o] for o in options},
         "ballots": {c: ballots[c] for c in sorted(ballots)},

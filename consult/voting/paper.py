@@ -195,6 +195,15 @@ def enter_paper_ballot(
             PaperEntry.receipt_hash == digest,
         )
     ).scalar_one()
+    # Who read which stub, not what it said: the reading itself is in paper_entries.
+    record(
+        actor,
+        "votes:paper:enter",
+        "vote",
+        vote.id,
+        community_id=vote.community_id,
+        payload={"receipt_hash": digest},
+    )
     return entry
 
 
@@ -473,5 +482,13 @@ def _hands(vote: Vote) -> Counter[str]:
     return Counter(current.counts) if current else Counter()
 
 
+def _void(vote: Vote) -> int:
+    """Paper ballots settled as void: returned, so among those who voted (SEM-5)."""
+    if not vote.secret:
+        return 0
+    return sum(1 for choice in paper_standing(vote).resolved.values() if choice is None)
+
+
 voting.BEFORE_CLOSE.append(_count_paper)
 voting.EXTRA_COUNTS.append(_hands)
+voting.VOID_COUNTS.append(_void)

@@ -213,6 +213,8 @@ def create_vote(
                 details={"secret": "true for an election", "rule": rule_id},
                 code="election_secret",
             )
+        if supplementary:
+            candidates = _next_round(item, seats, candidates)
         chosen, candidate_ids = elections.ballot_of(
             actor, item, community, seats=seats, candidates=candidates
         )
@@ -262,6 +264,36 @@ def create_vote(
         },
     )
     return vote
+
+
+def _next_round(item: AgendaItem, seats: int | None, candidates: Sequence[int] | None) -> list[int]:
+    """A supplementary round (另行选举) follows a closed round of this item that left seats
+    unfilled: its candidates are among those that round sent on, and it fills no more seats
+    than were left (URC25-12, VC25-07; after a tie, LOC-06)."""
+    rounds = [v for v in votes_of_item(item) if v.is_election and v.state == VoteState.CLOSED]
+    last = rounds[-1].result_data if rounds else None
+    if not last or not last.get("next_round"):
+        raise Invalid(
+            "a supplementary round follows a round of this election that left seats unfilled",
+            details={"supplementary": "no earlier round sent candidates on"},
+            code="no_first_round",
+        )
+    by_name = dict(zip(rounds[-1].options, rounds[-1].candidate_ids, strict=True))
+    allowed = [by_name[name] for name in last["next_round"]]
+    chosen = list(candidates) if candidates is not None else allowed
+    if not set(chosen) <= set(allowed):
+        raise Invalid(
+            "the supplementary round takes only the candidates the last round sent on",
+            details={"candidates": [c for c in chosen if c not in allowed]},
+            code="not_in_next_round",
+        )
+    if seats is not None and seats > int(last["unfilled_seats"]):
+        raise Invalid(
+            f"the last round left {last['unfilled_seats']} seat(s) to fill",
+            details={"seats": f"at most {last['unfilled_seats']}"},
+            code="too_many_seats",
+        )
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -607,6 +639,23 @@ def ballot_choice(vote: Vote, choice: str | None, marks: Sequence[str] | None) -
     return choice
 
 
+def _room_left(vote: Vote) -> None:
+    """A named vote may also be taken by a show of hands: those hands and the ballots cast
+    otherwise never exceed the roll (the hands are counted among those present)."""
+    hands = sum(sum(source(vote).values()) for source in EXTRA_COUNTS)
+    if not hands:
+        return
+    others = db.session.execute(
+        select(func.count(Participation.id)).where(Participation.vote_id == vote.id)
+    ).scalar_one()
+    if hands + int(others) >= (vote.eligible or 0):
+        raise Conflict(
+            "the show of hands and the ballots already cast account for everyone on the roll",
+            details={"hands": hands, "other_ballots": int(others), "roll": vote.eligible},
+            code="exceeds_present",
+        )
+
+
 def cast_ballot(
     actor: Actor,
     vote: Vote,
@@ -627,6 +676,8 @@ def cast_ballot(
     choice = ballot_choice(vote, choice, marks)
     code = _receipt(receipt)
     row = _roll_row(vote, actor.resident_id, on_behalf_of)
+    if not vote.secret:
+        _room_left(vote)
     took = insert_ignoring_duplicates(
         Participation,
         {
@@ -817,6 +868,8 @@ def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:
 #: and sources of totals without ballots (a show of hands): consult.voting.paper registers them.
 BEFORE_CLOSE: list[Callable[[Actor, Vote], None]] = []
 EXTRA_COUNTS: list[Callable[[Vote], Counter[str]]] = []
+#: Ballots returned but void (paper ballots settled as void): they count among those who voted.
+VOID_COUNTS: list[Callable[[Vote], int]] = []
 
 
 def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
@@ -833,9 +886,17 @@ def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
     for source in EXTRA_COUNTS:  # show-of-hands totals (consult.voting.paper)
         hands.update(source(vote))
     counts.update(hands)
-    # Cast: the ballots counted — online and paper ballots, and hands raised.
-    cast = len(choices) + sum(hands.values())
-    result = tally(vote, counts, cast)
+    # Cast: those who voted (SEM-5: ballots returned, blank and void ones included) — online
+    # and paper ballots, void paper ballots, and hands raised.
+    void = sum(source(vote) for source in VOID_COUNTS)
+    cast = len(choices) + sum(hands.values()) + void
+    if cast > (vote.eligible or 0):
+        raise Conflict(
+            f"{cast} ballots for {vote.eligible} on the roll: correct the show of hands",
+            details={"cast": cast, "roll": vote.eligible},
+            code="exceeds_present",
+        )
+    result = {**tally(vote, counts, cast), "void": void}
     community = db.session.get(Community, vote.community_id)
     assert community is not None
     key = signing_key(actor, community, cipher)

@@ -160,14 +160,44 @@ def test_an_unfilled_seat_goes_to_a_supplementary_round(town: dict[str, Any], ci
 
 
 def test_a_tie_for_the_last_seat_is_voted_again(town: dict[str, Any], cipher: Any) -> None:
+    staff = town["staff"]
+    item = town["meeting"].agenda[0]
+    with pytest.raises(Invalid) as alone:
+        voting.create_vote(staff, item, secret=True, seats=1, supplementary=True)
+    assert alone.value.code == "no_first_round"  # a supplementary round follows a round
+    first = _election(town, seats=1)
+    _cast(town, first, [["甲"], ["甲"], ["乙"], ["乙"], ["丙"]])
+    voting.close_vote(staff, first, cipher)
+    assert voting.result_json(first)["next_round"] == ["甲", "乙"]  # nobody had three
+    with pytest.raises(Invalid) as outsider:
+        voting.create_vote(
+            staff,
+            item,
+            secret=True,
+            seats=1,
+            supplementary=True,
+            candidates=[town["people"][2].id],
+        )
+    assert outsider.value.code == "not_in_next_round"
     vote = _election(town, seats=1, supplementary=True)
-    _cast(town, vote, [["甲"], ["甲"], ["乙"], ["乙"], ["丙"]])
-    voting.close_vote(town["staff"], vote, cipher)
+    assert vote.options == ["甲", "乙"]
+    _cast(town, vote, [["甲"], ["甲"], ["乙"], ["乙"], []])
+    voting.close_vote(staff, vote, cipher)
     result = voting.result_json(vote)
     assert result["elected"] == []
     assert result["tied"] == ["甲", "乙"]
     assert result["next_round"] == ["甲", "乙"]  # LOC-06: a re-vote among the tied
     assert result["outcome"] == "rejected"
+
+
+def test_those_tied_for_a_place_in_the_next_round_all_go_on(
+    town: dict[str, Any], cipher: Any
+) -> None:
+    vote = _election(town, seats=1)
+    _cast(town, vote, [["甲"], ["甲"], ["乙"], ["丙"], []])
+    voting.close_vote(town["staff"], vote, cipher)
+    # One seat left: the best two go on — 甲, then 乙 and 丙 tie for second: both go.
+    assert voting.result_json(vote)["next_round"] == ["甲", "乙", "丙"]
 
 
 def test_an_election_where_too_few_voted_is_void(town: dict[str, Any], cipher: Any) -> None:

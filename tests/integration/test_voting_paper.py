@@ -208,3 +208,35 @@ def test_a_secret_vote_is_not_taken_by_hands(town: dict[str, Any]) -> None:
             town["staff"][0], vote, counts={"yes": 1}, scrutineers=["王"], counters=["李"]
         )
     assert refused.value.code == "hands_not_secret"
+
+
+def test_hands_and_online_ballots_never_exceed_the_roll(town: dict[str, Any], cipher: Any) -> None:
+    vote = _vote(town, secret=False)  # five on the roll
+    desk = town["staff"][0]
+    paper.record_hands(desk, vote, counts={"yes": 4}, scrutineers=["王"], counters=["李"])
+    voting.cast_ballot(town["voters"][0], vote, choice="no")  # four hands + one: five
+    with pytest.raises(Conflict) as full:
+        voting.cast_ballot(town["voters"][1], vote, choice="no")
+    assert full.value.code == "exceeds_present"
+    voting.close_vote(desk, vote, cipher)
+    assert voting.result_json(vote)["cast"] == 5
+
+
+def test_a_void_paper_ballot_counts_among_those_who_voted(
+    town: dict[str, Any], cipher: Any
+) -> None:
+    """SEM-5: 参加投票的人员 are the ballots returned, blank and void ones included."""
+    vote = _vote(town)
+    desk, second = town["staff"]
+    for person in town["people"][:2]:
+        paper.issue_paper_ballot(desk, vote, resident_id=person.id)
+    good, spoiled = new_receipt(), new_receipt()
+    for clerk in (desk, second):
+        paper.enter_paper_ballot(clerk, vote, receipt=good, choice="yes")
+    paper.enter_paper_ballot(desk, vote, receipt=spoiled, choice="no")
+    paper.resolve_paper_ballot(desk, vote, receipt=spoiled, choice=None, reason="一票多选，作废")
+    voting.close_vote(desk, vote, cipher)
+    result = voting.result_json(vote)
+    assert result["counts"] == {"yes": 1, "no": 0, "abstain": 0}
+    assert result["void"] == 1
+    assert result["cast"] == 2

@@ -117,6 +117,9 @@ def test_a_vote_from_the_console_to_the_receipt_check(
     download = public.get(f"/votes/{vote.id}/ledger.json")
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert verify_ledger(json.loads(download.data)).ok
+    notice = text_of(public.get(f"/notices/{running.id}"))
+    assert f'href="/votes/{vote.id}"' in notice  # the public notice links the result
+    assert "Vote result and receipt check" in notice
     screen = text_of(public.get(f"/votes/{vote.id}/announce"))
     assert "Not adopted" in screen
     assert re.search(r"In favour</th><td>1</td>", screen)

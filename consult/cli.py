@@ -97,6 +97,11 @@ def demo_command(as_json: bool) -> None:
         click.echo(f"  {m['title']}  staff: {m['staff_page']}  public: {m['public_page']}")
         for page in m.get("votes", []):
             click.echo(f"    vote result, receipt check and ledger: {page}")
+    for vote in demo.get("open_votes", []):
+        click.echo(
+            f"Open vote: {vote['title']} — sign in as resident@heping.demo and open "
+            f"{vote['ballot']} (or 我的表决)"
+        )
 
 
 @click.group("admin")

@@ -30,6 +30,7 @@ from consult.registry.service import (
     import_residents,
     record_political_rights,
 )
+from consult.voting.models import Vote
 
 #: The password of every demo account (printed by `consult demo`; never use it for real data).
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - a published demo password
@@ -72,6 +73,14 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
         "logins": logins,
         "meetings": meetings,
         "notice_board": f"/c/{first.code}/notice-board",
+        "open_votes": [
+            {"title": v.title, "ballot": f"/votes/{v.id}/ballot", "result": f"/votes/{v.id}"}
+            for v in db.session.execute(
+                select(Vote)
+                .where(Vote.meeting_id.is_(None), Vote.state == "open")
+                .order_by(Vote.id)
+            ).scalars()
+        ],
     }
 
 

@@ -4,8 +4,9 @@ up with an ordinary and a major item (the lift item with a site sketch, a PNG dr
 a past council meeting, adjourned, with attendance and a closed secret vote (result, receipts,
 signed ledger); and a council meeting in session now, one
 representative signed in, so a newcomer can sign in the next at the desk and watch the chair's
-console turn the quorum green; and an election meeting noticed with its candidates (who may not
-hold proxies there).
+console turn the quorum green; an election meeting noticed with its candidates (who may not
+hold proxies there); and a vote of all households open for two weeks, so the demo resident can
+vote on a phone and keep a receipt.
 
 Idempotent: a body or meeting with the same name or title is left alone.
 """
@@ -30,6 +31,7 @@ from consult.meetings.models import Body, Meeting
 from consult.registry.enrolment import actor_for
 from consult.registry.models import Community
 from consult.voting import service as voting
+from consult.voting.models import Vote
 
 ASSEMBLY = "和平里社区居民会议"
 COUNCIL = "和平里社区居民代表会议"
@@ -37,6 +39,7 @@ UPCOMING = "居民会议：加装电梯与年度工作报告"
 PAST = "居民代表会议：第四季度例会"
 NOW_IN_SESSION = "居民代表会议：小区停车管理协商（进行中）"
 ELECTION = "居民会议：第十二届社区居民委员会换届选举"
+STANDALONE = "快递驿站选址（全体户代表表决）"
 SKETCH = "3号楼5号楼加装电梯位置示意图.png"
 
 
@@ -226,6 +229,19 @@ def ensure_meetings(
                 nomination_note=notes[n % len(notes)],
             )
         service.notice_meeting(actor, election, at=now)
+    # A vote of all households, open for two weeks: the demo resident can vote on a phone.
+    standalone = db.session.execute(
+        select(Vote).where(Vote.body_id == assembly.id, Vote.title == STANDALONE)
+    ).scalar_one_or_none()
+    if standalone is None:
+        standalone = voting.create_standalone_vote(
+            actor,
+            assembly,
+            title=STANDALONE,
+            secret=True,
+            options=["设在北门", "设在南门", "两处都设"],
+        )
+        voting.open_vote(actor, standalone, closes_at=now + timedelta(days=14))
     return [
         {
             "title": m.title,

@@ -194,3 +194,17 @@ def test_generated_registers_pass_the_importers_checks() -> None:
     numbers = [r.id_number for r in rows if r.id_number]
     assert len(numbers) == len(set(numbers))
     assert len({(r.household, r.name) for r in rows}) == len(rows)
+
+
+def test_the_demo_resident_can_vote_in_the_open_vote(db_session: Any) -> None:
+    from consult.voting import service as voting
+
+    result = load_demo()
+    assert [v["title"] for v in result["open_votes"]] == ["快递驿站选址（全体户代表表决）"]
+    resident = authenticate("resident@heping.demo", DEMO_PASSWORD)
+    assert resident is not None
+    actor = actor_for(resident, get_community("heping").id)
+    open_votes = voting.open_votes_for(actor)
+    assert [v.title for v in open_votes] == ["快递驿站选址（全体户代表表决）"]
+    cast = voting.cast_ballot(actor, open_votes[0], choice="两处都设")
+    assert len(cast.receipt) == 26

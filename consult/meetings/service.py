@@ -1489,22 +1489,59 @@ class Presence:
     late: int
 
 
-def presence(meeting: Meeting) -> Presence:
-    rows = db.session.execute(
-        select(
-            Attendance.resident_id,
-            Attendance.status,
-            Attendance.proxy_holder_id,
-            Attendance.represented_household_id,
-            Attendance.arrived_at,
-            Attendance.departed_at,
-        ).where(Attendance.meeting_id == meeting.id)
-    ).all()
-    here = {
+def _sheet_rows(meeting: Meeting) -> list[Any]:
+    return list(
+        db.session.execute(
+            select(
+                Attendance.resident_id,
+                Attendance.status,
+                Attendance.proxy_holder_id,
+                Attendance.represented_household_id,
+                Attendance.arrived_at,
+                Attendance.departed_at,
+            ).where(Attendance.meeting_id == meeting.id)
+        ).all()
+    )
+
+
+def _here(rows: Iterable[Any]) -> set[int]:
+    """Those signed in as present and not departed."""
+    return {
         r.resident_id
         for r in rows
         if r.status == AttendanceStatus.PRESENT and r.departed_at is None
     }
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One person counted as present now: in person, or as the principal of a proxy whose
+    holder is here (`carried_by`: who casts their vote)."""
+
+    resident_id: int
+    household_id: int | None  # the household they attend for (household mode)
+    carried_by: int
+    by_proxy: bool
+
+
+def counted(meeting: Meeting) -> list[Counted]:
+    """Who counts as present now, and who carries each one's vote (the vote's roll)."""
+    rows = _sheet_rows(meeting)
+    here = _here(rows)
+    found = []
+    for r in rows:
+        if r.resident_id in here:
+            found.append(Counted(r.resident_id, r.represented_household_id, r.resident_id, False))
+        elif r.status == AttendanceStatus.PROXY and r.proxy_holder_id in here:
+            found.append(
+                Counted(r.resident_id, r.represented_household_id, r.proxy_holder_id, True)
+            )
+    return found
+
+
+def presence(meeting: Meeting) -> Presence:
+    rows = _sheet_rows(meeting)
+    here = _here(rows)
     counted = [
         r
         for r in rows

@@ -106,6 +106,18 @@ def issue_paper_ballot(actor: Actor, vote: Vote, *, resident_id: int) -> int:
     return row.voter_key
 
 
+def _stub(receipt: str) -> str:
+    """The hash of the receipt code printed on a ballot's stub, as a voter's receipt is hashed."""
+    try:
+        return receipt_hash(normalise_receipt(receipt))
+    except InvalidReceipt as exc:
+        raise Invalid(
+            "the receipt on the stub is not valid",
+            details={"receipt": str(exc)},
+            code="receipt_invalid",
+        ) from None
+
+
 def _secret_only(vote: Vote) -> None:
     if not vote.secret:
         raise Invalid(
@@ -166,14 +178,7 @@ def enter_paper_ballot(
     vote = voting.get_vote(actor, vote.id, lock="share")
     vote.require(VoteState.OPEN, "enter a paper ballot")
     _secret_only(vote)
-    try:
-        digest = receipt_hash(normalise_receipt(receipt))
-    except InvalidReceipt as exc:
-        raise Invalid(
-            "the receipt on the stub is not valid",
-            details={"receipt": str(exc)},
-            code="receipt_invalid",
-        ) from None
+    digest = _stub(receipt)
     choice = voting.ballot_choice(vote, choice, marks)  # an election: the marks, checked
     values = {
         "vote_id": vote.id,
@@ -289,14 +294,7 @@ def resolve_paper_ballot(
     require(actor, "votes:vote:manage", vote.community_id)
     vote = voting.get_vote(actor, vote.id, lock="update")
     vote.require(VoteState.OPEN, "resolve a paper ballot")
-    try:
-        digest = receipt_hash(normalise_receipt(receipt))
-    except InvalidReceipt as exc:
-        raise Invalid(
-            "the receipt on the stub is not valid",
-            details={"receipt": str(exc)},
-            code="receipt_invalid",
-        ) from None
+    digest = _stub(receipt)
     if void or (choice is None and not vote.is_election):
         choice = None
     else:

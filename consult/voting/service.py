@@ -40,7 +40,7 @@ from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_recei
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
 from consult.meetings import service as meetings
-from consult.meetings.models import AgendaItem, Attendance, AttendanceStatus, Body, Meeting
+from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.registry.keys import signing_key
 from consult.registry.models import Community, Resident
 from consult.rules.model import DecisionRule, Mode
@@ -306,32 +306,12 @@ class _RollRow:
 
 def _frozen_roll(meeting: Meeting, unit: VoterUnit) -> list[_RollRow]:
     """Those present now, and the principals of the proxies they carry (VOTING.md)."""
-    rows = db.session.execute(
-        select(
-            Attendance.resident_id,
-            Attendance.status,
-            Attendance.proxy_holder_id,
-            Attendance.represented_household_id,
-            Attendance.departed_at,
-        ).where(Attendance.meeting_id == meeting.id)
-    ).all()
-    here = {
-        r.resident_id
-        for r in rows
-        if r.status == AttendanceStatus.PRESENT and r.departed_at is None
-    }
     roll: list[_RollRow] = []
-    for r in rows:
-        if r.resident_id in here:
-            caster, by_proxy = r.resident_id, False
-        elif r.status == AttendanceStatus.PROXY and r.proxy_holder_id in here:
-            caster, by_proxy = r.proxy_holder_id, True
-        else:
-            continue
-        key = r.represented_household_id if unit is VoterUnit.HOUSEHOLDS else r.resident_id
+    for person in meetings.counted(meeting):
+        key = person.household_id if unit is VoterUnit.HOUSEHOLDS else person.resident_id
         if key is None:  # household mode without a household: cannot happen, but never guess
             continue
-        roll.append(_RollRow(key, caster, r.resident_id, by_proxy))
+        roll.append(_RollRow(key, person.carried_by, person.resident_id, person.by_proxy))
     return roll
 
 

@@ -261,9 +261,11 @@ def _back(vote: Vote) -> str:
     return url_for("meetings.console", meeting_id=vote.meeting_id) + "#vote"
 
 
-def _vote_step(vote_id: int, action: Any, done: str) -> Any:
+def _vote_step(vote_id: int, action: Any, done: str, *, back: str | None = None) -> Any:
+    """A button about a vote: run `action(vote)`, flash what happened, go back (to the console
+    or the vote's page, unless `back` says where)."""
     vote = _vote(vote_id)
-    back = _back(vote)
+    back = back or _back(vote)
     if not EmptyForm().validate_on_submit():
         return redirect(back, 303)
     try:
@@ -386,18 +388,8 @@ def paper_page(vote_id: int) -> Any:
 
 
 def _paper_step(vote_id: int, action: Any, done: str) -> Any:
-    vote = _vote(vote_id)
     back = url_for("votes.paper_page", vote_id=vote_id, q=request.form.get("q") or None)
-    if not EmptyForm().validate_on_submit():
-        return redirect(back, 303)
-    try:
-        action(vote)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
-        return redirect(back, 303)
-    flash(done, "success")
-    return redirect(back, 303)
+    return _vote_step(vote_id, action, done, back=back)
 
 
 def _form_int(name: str) -> int:

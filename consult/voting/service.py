@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Select, func, select, text
@@ -33,9 +34,8 @@ from consult import clock
 from consult.accounts.policy import can, require
 from consult.actor import Actor, Role
 from consult.audit.service import record
-from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
-from consult.crypto.ledger import build_ledger, public_summary
+from consult.crypto.ledger import LedgerKind, build_ledger_text, public_summary
 from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_receipt, receipt_hash
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
@@ -759,9 +759,10 @@ def turnout(actor: Actor, vote: Vote) -> dict[str, int]:
 # ---------------------------------------------------------------- closing: tally and ledger
 
 
-def _choices(vote: Vote) -> list[str]:
-    model: Any = SecretBallot if vote.secret else OpenBallot
-    return list(db.session.execute(select(model.choice).where(model.vote_id == vote.id)).scalars())
+def _choices(ballots: list[tuple[str, str]]) -> Counter[str]:
+    """How many ballots (as _ledger_entries reads them) chose each choice; an election
+    ballot's choice is the candidates it marks, as one string."""
+    return Counter(map(itemgetter(0), ballots))
 
 
 def _tally_election(
@@ -860,8 +861,8 @@ def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
     now = clock.now().replace(microsecond=0)
     for step in BEFORE_CLOSE:  # paper ballots reconciled and added (consult.voting.paper)
         step(actor, vote)
-    choices = _choices(vote)
-    counts = Counter(choices)
+    ballots = _ledger_entries(vote)  # read once: they are counted and they make the ledger
+    counts = _choices(ballots)
     hands: Counter[str] = Counter()
     for source in EXTRA_COUNTS:  # show-of-hands totals (consult.voting.paper)
         hands.update(source(vote))
@@ -869,7 +870,7 @@ def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
     # Cast: those who voted (SEM-5: ballots returned, blank and void ones included) — online
     # and paper ballots, void paper ballots, and hands raised.
     void = sum(source(vote) for source in VOID_COUNTS)
-    cast = len(choices) + sum(hands.values()) + void
+    cast = len(ballots) + sum(hands.values()) + void
     if cast > (vote.eligible or 0):
         raise Conflict(
             f"{cast} ballots for {vote.eligible} on the roll: correct the show of hands",
@@ -883,13 +884,27 @@ def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
     # An election ballot's choice is the list of candidates marked: the ledger counts each
     # distinct ballot (consult.voting.elections).
     options = sorted(counts) if vote.is_election else vote.options
-    document = build_ledger(vote.id, now, options, _ledger_entries(vote), key)
+    # Built straight to its canonical text (for a million ballots, 100 MB written once).
+    kind = LedgerKind.SECRET if vote.secret else LedgerKind.OPEN
+    ledger = build_ledger_text(vote.id, now, options, ballots, key, kind=kind)
+    del ballots
     vote.state = VoteState.CLOSED.value
     vote.closed_at = now
     vote.closed_by = actor.user_id
     vote.result = json.dumps(result, ensure_ascii=False, sort_keys=True)
-    vote.ledger = canonical_json(document)
-    vote.merkle_root = document["merkle_root"]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A big ledger is stored compressed; lz4 does it about three times faster than the
+        # default pglz (a million ballots: 1 s instead of 3). PostgreSQL 14 and later, when
+        # built with lz4; for this transaction only; reading needs nothing.
+        db.session.execute(
+            text(
+                "SELECT set_config('default_toast_compression', 'lz4', true) "
+                "FROM pg_settings WHERE name = 'default_toast_compression' "
+                "AND 'lz4' = ANY(enumvals)"
+            )
+        )
+    vote.ledger = ledger.text
+    vote.merkle_root = ledger.merkle_root
     db.session.flush()
     record(
         actor,
@@ -903,25 +918,27 @@ def close_vote(actor: Actor, vote: Vote, cipher: FieldCipher) -> Vote:
             "eligible": result["eligible"],
             "outcome": result["outcome"],
             "rule": result["rule"]["id"],
-            "merkle_root": document["merkle_root"],
-            "tree_size": document["tree_size"],
+            "merkle_root": ledger.merkle_root,
+            "tree_size": ledger.tree_size,
         },
     )
     return vote
 
 
-def _ledger_entries(vote: Vote) -> list[dict[str, str]]:
-    if vote.secret:
-        rows = db.session.execute(
-            select(SecretBallot.choice, SecretBallot.receipt_hash).where(
-                SecretBallot.vote_id == vote.id
-            )
-        ).all()
-        return [{"choice": c, "receipt_hash": h} for c, h in rows]
-    named = db.session.execute(
-        select(OpenBallot.choice, OpenBallot.voter).where(OpenBallot.vote_id == vote.id)
-    ).all()
-    return [{"choice": c, "voter": v} for c, v in named]
+def _ledger_entries(vote: Vote) -> list[tuple[str, str]]:
+    """The ballots as pairs, in no particular order: (choice, receipt_hash) for a secret vote,
+    (choice, voter) for a named one — what build_ledger_text takes. Fetched straight from the
+    driver's cursor: as SQLAlchemy rows, a million would cost a second more than the query."""
+    db.session.flush()  # ballots added in this transaction (paper ballots at close) count
+    model: Any = SecretBallot if vote.secret else OpenBallot
+    key = model.receipt_hash if vote.secret else model.voter
+    result = db.session.connection().execute(
+        select(model.choice, key).where(model.vote_id == vote.id)
+    )
+    try:
+        return list(map(tuple, result.cursor.fetchall()))
+    finally:
+        result.close()
 
 
 # ---------------------------------------------------------------- results and the ledger

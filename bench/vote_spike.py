@@ -23,14 +23,20 @@ What it does (issue 4, `bench/vote_spike.py`):
    freezes the roll of the 20,000 present.
 3. The application is served by gunicorn on 127.0.0.1 (a free port), `wsgi:app`, configured by
    CONSULT_* variables (CONSULT_ENV=production, its own secret key, field key and instance
-   folder). Worker class: `gthread` (--workers processes of --threads threads). A ballot is
-   mostly waiting on PostgreSQL round trips (token, roles, vote row FOR SHARE, roll, two
-   INSERTs, COMMIT), so a few threads per process keep both CPUs busy while one request waits
-   for the database; and gthread keeps connections alive, as a phone's browser (or a reverse
-   proxy) does, where gunicorn's `sync` workers close every connection after one request and
-   serve only one request per process at a time. `--worker-class sync` measures that instead.
-4. Load: `--clients` threads of this process, each with its own keep-alive `http.client`
-   connection, start together and cast their share of the ballots one after another —
+   folder). Workers: 4 `sync` processes by default (-w 4 -k sync, as `make run` serves with
+   sync workers), chosen by measuring on this 2-CPU machine (6,000 ballots, 64 clients; other
+   work took under 5% of the CPU in these runs): sync ×4 cast 172–182 ballots/s with p99
+   390–440 ms; sync ×6 and ×8 about 156–163/s, ×16 124/s; gthread 4×4 130/s (p99 ~1 s), 4×8
+   112/s, 8×2 133/s; the bare endpoint likewise (sync ×4 ~1,050/s, gthread 4×4 ~860/s). A
+   ballot is mostly Python (the app's CPU is 5 times PostgreSQL's), and the threads of one
+   process share one interpreter lock, so threads add switching, not throughput; two
+   processes per CPU are enough to keep both busy while one waits for PostgreSQL, more only
+   add contention. Sync workers close the connection after each answer (keep-alive is a
+   reverse proxy's job in front of them); on the loopback reconnecting costs a fraction of a
+   millisecond. `--worker-class gthread --threads N` measures the other way.
+4. Load: `--clients` threads of this process, each with its own `http.client` connection
+   (kept alive when the server allows, reopened when it closes it), start together and cast
+   their share of the ballots one after another —
    POST /api/v1/votes/{id}/ballots {"choice", "receipt"} with the voter's bearer token; the
    receipt is made on the client (new_receipt), as the voter's browser does (VOTING.md), and
    the choice is random (60% yes, 30% no, 10% abstain). Each request's latency is the time
@@ -783,7 +789,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument(
-        "--worker-class", choices=("gthread", "sync"), default="gthread", help="gunicorn's -k"
+        "--worker-class", choices=("sync", "gthread"), default="sync", help="gunicorn's -k"
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(

@@ -1037,6 +1037,27 @@ def candidate_ids(meeting: Meeting) -> set[int]:
     )
 
 
+def published_proxies(meeting: Meeting) -> tuple[ProxyRule, list[tuple[str, str]]] | None:
+    """For a meeting that holds an election: its proxies, principal and holder by name, which
+    the election laws have published (URC25-14, VC25-09: 委托人和受委托人名单公布); None
+    for a meeting without an election."""
+    if not any(i.decision_type == DecisionType.ELECTION for i in meeting.agenda):
+        return None
+    rule = decision_rule(meeting, DecisionType.ELECTION).proxies
+    holder = aliased(Resident)
+    rows = db.session.execute(
+        select(Resident.name, holder.name)
+        .join(Attendance, Attendance.resident_id == Resident.id)
+        .join(holder, holder.id == Attendance.proxy_holder_id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.status == AttendanceStatus.PROXY,
+        )
+        .order_by(holder.name, Resident.name)
+    ).all()
+    return rule, [(principal, by) for principal, by in rows]
+
+
 def proxy_bar_on_candidates(meeting: Meeting) -> ProxyRule | None:
     """The election's proxy rule when it forbids candidates to hold proxies (URC25-14, VC25-09),
     or None when candidates may (or the meeting holds no election)."""

@@ -846,6 +846,7 @@ def public_meeting(meeting_id: int) -> Any:
         members=service.roll(m),
         files=attachments.by_item(m),
         candidates=_candidates_by_item(m),
+        proxies=service.published_proxies(m),
     )
 
 

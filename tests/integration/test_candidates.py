@@ -221,3 +221,29 @@ def test_api_candidates(app: Flask, world: World) -> None:
     assert withdrawn.status_code == 200
     assert withdrawn.get_json()["withdrawn_reason"] == "退出"
     assert api.get(url).get_json()["items"][0]["withdrawn_at"] is not None
+
+
+def test_an_election_meetings_proxies_are_published_by_name(
+    app: Flask, town: dict[str, Any]
+) -> None:
+    """URC25-14: 委托人和受委托人名单 are published; a meeting without an election shows none."""
+    meeting = _meeting(town)
+    staff = town["staff"]
+    a, b = town["people"][:2]
+    service.record_attendance(staff, meeting, resident_id=a.id, status="present")
+    service.record_attendance(
+        staff, meeting, resident_id=b.id, status="proxy", proxy_holder_id=a.id
+    )
+    plain = make_meeting(town["community"], state="in_session")
+    service.record_attendance(staff, plain, resident_id=a.id, status="present")
+    service.record_attendance(staff, plain, resident_id=b.id, status="proxy", proxy_holder_id=a.id)
+    db.session.commit()
+    rule, pairs = service.published_proxies(meeting)
+    assert pairs == [("居民1", "居民0")]
+    assert rule.citation.rule_id == "URC25-14"
+    assert service.published_proxies(plain) is None
+    page = app.test_client().get(f"/notices/{meeting.id}").get_data(as_text=True)
+    assert "居民1" in page
+    assert "URC25-14" in page
+    other = app.test_client().get(f"/notices/{plain.id}").get_data(as_text=True)
+    assert "居民1" not in other

@@ -121,7 +121,7 @@ def cast_ballot(vote_id: int) -> Any:
     body = read_body(_BALLOT)
     cast = voting.cast_ballot(
         g.actor,
-        voting.get_vote(g.actor, vote_id),
+        vote_id,  # read once, locked, by the service
         choice=body["choice"],
         marks=_marks(body["marks"]),
         receipt=body["receipt"],

@@ -25,9 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consult import clock
@@ -37,6 +37,7 @@ from consult.audit.service import record
 from consult.crypto.fields import FieldCipher
 from consult.crypto.ledger import LedgerKind, build_ledger_text, public_summary
 from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_receipt, receipt_hash
+from consult.db import UTCDateTime
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
 from consult.meetings import service as meetings
@@ -82,9 +83,26 @@ def _queue(vote_id: int, lock: str) -> None:
     )
 
 
+def _share_locked(vote_id: int) -> Vote | None:
+    """PostgreSQL, for a cast: the vote read under its shared row lock in one statement, the
+    fair queue's advisory lock taken in the same statement before the row lock (_queue)."""
+    statement = (
+        select(Vote, func.pg_advisory_xact_lock_shared(_VOTE_LOCK_CLASS, vote_id))
+        .where(Vote.id == vote_id)
+        .with_for_update(read=True, of=Vote)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.execute(statement).scalars().first()
+
+
 def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:
     """A vote the actor may see (its meeting's visibility decides). `lock`: "share" for a
     cast, "update" for opening and closing."""
+    if lock == "share" and db.session.get_bind().dialect.name == "postgresql":
+        found = _share_locked(vote_id)
+        if found is not None and found.vote_state is VoteState.OPEN:
+            return found  # open: its meeting is in session, hence public (or it is standalone)
+        lock = None  # not open: the caller refuses it; read it as anyone may see it
     if lock is not None:
         _queue(vote_id, lock)
     if lock == "share":
@@ -558,6 +576,53 @@ def insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
     return db.session.execute(statement).first() is not None
 
 
+def _cast_secret(
+    actor: Actor, vote: Vote, choice: str, code: str, on_behalf_of: int | None
+) -> CastResult:
+    assert actor.resident_id is not None
+    roll, took, stored = db.session.execute(
+        _CAST_SECRET,
+        {
+            "vote": vote.id,
+            "caster": actor.resident_id,
+            "principal": actor.resident_id if on_behalf_of is None else on_behalf_of,
+            "now": clock.now(),
+            "ballot": secrets.token_hex(16),
+            "choice": choice,
+            "hash": receipt_hash(code),
+        },
+    ).one()
+    if not roll:
+        _not_on_roll(on_behalf_of)
+    if not took:
+        raise _already_voted(vote)
+    if not stored:
+        raise _receipt_taken()
+    return CastResult(code, vote.id, on_behalf_of)
+
+
+def _not_on_roll(on_behalf_of: int | None) -> NoReturn:
+    raise NotAllowed(
+        "you are not on this vote's roll"
+        + (" for that person" if on_behalf_of is not None else "")
+        + ": it holds those present when the vote opened",
+        code="not_eligible",
+    )
+
+
+def _already_voted(vote: Vote) -> Conflict:
+    return Conflict(
+        "a ballot has already been cast for this voter"
+        + (" (household)" if vote.unit == VoterUnit.HOUSEHOLDS else ""),
+        code="already_voted",
+    )
+
+
+def _receipt_taken() -> Conflict:
+    # Only a client-chosen receipt can collide: the client makes a new one (VOTING.md).
+    return Conflict("this receipt is already taken: make a new one", code="receipt_taken")
+
+
 def _roll_row(vote: Vote, caster_id: int, on_behalf_of: int | None) -> VoteRoll:
     principal = caster_id if on_behalf_of is None else on_behalf_of
     row = db.session.execute(
@@ -568,12 +633,7 @@ def _roll_row(vote: Vote, caster_id: int, on_behalf_of: int | None) -> VoteRoll:
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotAllowed(
-            "you are not on this vote's roll"
-            + (" for that person" if on_behalf_of is not None else "")
-            + ": it holds those present when the vote opened",
-            code="not_eligible",
-        )
+        _not_on_roll(on_behalf_of)
     return row
 
 
@@ -636,9 +696,25 @@ def _room_left(vote: Vote) -> None:
         )
 
 
+#: PostgreSQL, a secret ballot in one statement (the rush of the last hour): the voter's roll
+#: entry, the participation (ON CONFLICT: already voted) and the ballot (ON CONFLICT: a receipt
+#: taken), each step only if the one before gave a row; the three counts say which refused.
+_CAST_SECRET = text(
+    "WITH roll AS (SELECT voter_key, by_proxy FROM vote_roll WHERE vote_id = :vote "
+    "AND caster_id = :caster AND principal_id = :principal), "
+    "took AS (INSERT INTO participations (vote_id, voter_key, channel, cast_by, by_proxy, "
+    "recorded_at) SELECT :vote, voter_key, 'online', :caster, by_proxy, :now FROM roll "
+    "ON CONFLICT DO NOTHING RETURNING id), "
+    "stored AS (INSERT INTO secret_ballots (vote_id, id, choice, receipt_hash) "
+    "SELECT :vote, :ballot, :choice, :hash FROM took ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM roll), (SELECT count(*) FROM took), "
+    "(SELECT count(*) FROM stored)"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def cast_ballot(
     actor: Actor,
-    vote: Vote,
+    vote: Vote | int,
     *,
     choice: str | None = None,
     marks: Sequence[str] | None = None,
@@ -646,15 +722,18 @@ def cast_ballot(
     on_behalf_of: int | None = None,
 ) -> CastResult:
     """The actor's ballot (or, as proxy holder, a principal's). `receipt`: generated in the
-    voter's browser (VOTING.md); the server makes one when none is sent."""
-    require(actor, "votes:ballot:cast", vote.community_id)
+    voter's browser (VOTING.md); the server makes one when none is sent. `vote`: the vote or
+    its id (read here, locked, once)."""
     if actor.resident_id is None:
         raise NotAllowed("only a verified resident votes", code="not_eligible")
-    vote = get_vote(actor, vote.id, lock="share")
+    vote = get_vote(actor, vote if isinstance(vote, int) else vote.id, lock="share")
+    require(actor, "votes:ballot:cast", vote.community_id)
     vote.require(VoteState.OPEN, "vote")
     in_window(vote)
     choice = ballot_choice(vote, choice, marks)
     code = _receipt(receipt)
+    if vote.secret and db.session.get_bind().dialect.name == "postgresql":
+        return _cast_secret(actor, vote, choice, code, on_behalf_of)
     row = _roll_row(vote, actor.resident_id, on_behalf_of)
     if not vote.secret:
         _room_left(vote)
@@ -670,11 +749,7 @@ def cast_ballot(
         },
     )
     if not took:
-        raise Conflict(
-            "a ballot has already been cast for this voter"
-            + (" (household)" if vote.unit == VoterUnit.HOUSEHOLDS else ""),
-            code="already_voted",
-        )
+        raise _already_voted(vote)
     digest = receipt_hash(code)
     if vote.secret:
         stored = insert_ignoring_duplicates(
@@ -700,8 +775,7 @@ def cast_ballot(
             },
         )
     if not stored:
-        # Only a client-chosen receipt can collide: the client makes a new one (VOTING.md).
-        raise Conflict("this receipt is already taken: make a new one", code="receipt_taken")
+        raise _receipt_taken()
     return CastResult(code, vote.id, on_behalf_of)
 
 

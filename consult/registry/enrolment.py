@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, exists, literal, select
 
 from consult import clock
 from consult.accounts.models import RoleAssignment, User, VerificationCode
@@ -27,16 +27,25 @@ CODE_LENGTH = 10
 
 
 def actor_for(
-    user: User, community_id: int | None, assigned: frozenset[Role] | None = None
+    user: User,
+    community_id: int | None,
+    assigned: frozenset[Role] | None = None,
+    resident_here: bool | None = None,
 ) -> Actor:
     """The actor `user` is in `community_id` (default: the resident's own community).
     `assigned`: the user's standing roles in `community_id`, when the caller has read them
-    already (community_and_roles); otherwise they are read here."""
-    resident = db.session.get(Resident, user.resident_id) if user.resident_id else None
+    already (community_and_roles); otherwise they are read here. `resident_here`: whether the
+    user's resident lives in `community_id`, when already read (saves reading the resident)."""
+    home: int | None = None  # the community the user's resident lives in
+    if user.resident_id and community_id is not None and resident_here is not None:
+        home = community_id if resident_here else None
+    elif user.resident_id:
+        resident = db.session.get(Resident, user.resident_id)
+        home = resident.community_id if resident is not None else None
     if community_id is None:
         assigned = None
-        if resident is not None:
-            community_id = resident.community_id
+        if home is not None:
+            community_id = home
         else:
             community_id = db.session.execute(
                 select(RoleAssignment.community_id)
@@ -59,7 +68,7 @@ def actor_for(
                     )
                 ).scalars()
             }
-        if resident is not None and resident.community_id == community_id and user.is_verified:
+        if home is not None and home == community_id and user.is_verified:
             roles.add(Role.RESIDENT)
     return Actor(
         user_id=user.id,
@@ -72,14 +81,22 @@ def actor_for(
 
 
 def community_and_roles(
-    query: Select[Community], user_id: int | None
-) -> tuple[Community | None, frozenset[Role] | None]:
+    query: Select[Community], user_id: int | None, resident_id: int | None = None
+) -> tuple[Community | None, frozenset[Role] | None, bool | None]:
     """Run `query` for one community and, in the same round trip, read the standing roles
-    `user_id` holds there (for actor_for's `assigned`; None when there is no user)."""
+    `user_id` holds there (for actor_for's `assigned`; None when there is no user) and whether
+    the user's resident (`resident_id`) lives there (actor_for's `resident_here`)."""
     if user_id is None:
-        return db.session.execute(query).scalar_one_or_none(), None
+        return db.session.execute(query).scalar_one_or_none(), None, None
+    here = (
+        exists()
+        .where(Resident.id == resident_id, Resident.community_id == Community.id)
+        .correlate(Community)
+        if resident_id is not None
+        else literal(False)
+    )
     rows = db.session.execute(
-        query.add_columns(RoleAssignment.role).outerjoin(
+        query.add_columns(RoleAssignment.role, here).outerjoin(
             RoleAssignment,
             and_(
                 RoleAssignment.community_id == Community.id,
@@ -89,8 +106,9 @@ def community_and_roles(
         )
     ).all()
     if not rows:
-        return None, frozenset()
-    return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
+        return None, frozenset(), None
+    roles = frozenset(Role(role) for _, role, _ in rows if role is not None)
+    return rows[0][0], roles, bool(rows[0][2])
 
 
 def communities_of(user: User) -> list[int]:

@@ -29,13 +29,15 @@ def load_token_user(authorization: str | None) -> None:
 
 
 def current_actor(
-    community: Community | None = None, assigned: frozenset[Role] | None = None
+    community: Community | None = None,
+    assigned: frozenset[Role] | None = None,
+    resident_here: bool | None = None,
 ) -> Actor:
     """The actor in `community` (or in the user's own community when none is given).
-    `assigned`: the user's standing roles there, when already read (community_and_roles)."""
+    `assigned` and `resident_here`: what community_and_roles read with the community."""
     user = request_user()
     if user is None:
         return Actor.anonymous()
     if community is None:
         return actor_for(user, None)
-    return actor_for(user, community.id, assigned)
+    return actor_for(user, community.id, assigned, resident_here)

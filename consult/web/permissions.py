@@ -98,11 +98,13 @@ def register_permission_gate(app: Flask) -> None:
         user_id = user.id if user is not None else None
         community = None
         assigned: frozenset[Role] | None = None
+        resident_here: bool | None = None
+        resident_id = user.resident_id if user is not None else None
         if code is not None:
             if "\x00" in code:  # PostgreSQL refuses NUL in text: no community has it
                 raise NotFound("no such community")
-            community, assigned = community_and_roles(
-                select(Community).where(Community.code == code), user_id
+            community, assigned, resident_here = community_and_roles(
+                select(Community).where(Community.code == code), user_id, resident_id
             )
             if community is None:
                 raise NotFound("no such community")
@@ -110,12 +112,14 @@ def register_permission_gate(app: Flask) -> None:
             for argument, community_of in COMMUNITY_OF.items():
                 value = (request.view_args or {}).get(argument)
                 if value is not None:
-                    community, assigned = community_and_roles(community_of(value), user_id)
+                    community, assigned, resident_here = community_and_roles(
+                        community_of(value), user_id, resident_id
+                    )
                     if community is None:
                         raise NotFound(f"no such {argument.removesuffix('_id')}")
                     break
         g.community = community
-        g.actor = current_actor(community, assigned)
+        g.actor = current_actor(community, assigned, resident_here)
         if name == PUBLIC:
             return
         if name == AUTHENTICATED:

@@ -381,7 +381,8 @@ def paper_page(vote_id: int) -> Any:
         "votes/paper.html",
         vote=vote,
         query=query,
-        sheet=paper.roll_sheet(g.actor, vote, query),
+        # A long roll (a vote of all households) is searched, as the sign-in desk is.
+        sheet=paper.roll_sheet(g.actor, vote, query) if query or (vote.eligible or 0) <= 50 else [],
         standing=paper.paper_standing(vote),
         form=EmptyForm(formdata=None),
     )

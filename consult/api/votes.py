@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, jsonify
+from flask import Response, current_app, g, jsonify
 
 from consult.api import bp
 from consult.api.common import ID, Field, created, read_body
@@ -153,7 +153,8 @@ def result(vote_id: int) -> Any:
 @bp.route(f"/votes/<{ID}:vote_id>/ledger", methods=["GET"])
 @permission("votes:ledger:read")
 def ledger(vote_id: int) -> Any:
-    return jsonify(voting.ledger_document(g.actor, voting.get_vote(g.actor, vote_id)))
+    text = voting.ledger_text(g.actor, voting.get_vote(g.actor, vote_id))
+    return Response(text, mimetype="application/json")
 
 
 @bp.route(f"/votes/<{ID}:vote_id>/receipt-check", methods=["POST"])

@@ -34,6 +34,7 @@ from consult import clock
 from consult.accounts.policy import can, require
 from consult.actor import Actor, Role
 from consult.audit.service import record
+from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
 from consult.crypto.ledger import LedgerKind, build_ledger_text, public_summary
 from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_receipt, receipt_hash
@@ -1029,20 +1030,40 @@ def result_json(vote: Vote) -> dict[str, Any]:
     return {"vote_id": vote.id, "closed_at": _iso(vote.closed_at), **data}
 
 
-def ledger_document(actor: Actor, vote: Vote) -> dict[str, Any]:
-    """The signed ledger. A secret vote's is public; a named vote's lists who voted how, so
-    only the community's members and its supervisors read it whole (VOTING.md); anyone else
-    gets the public summary (counts, tree size, root)."""
+def _stored_ledger(vote: Vote) -> str:
     if vote.ledger is None:
         raise Conflict(
             "the ledger is published when the vote closes",
             details={"state": vote.state},
             code="vote_not_closed",
         )
-    document: dict[str, Any] = json.loads(vote.ledger)
+    return vote.ledger
+
+
+def ledger_document(actor: Actor, vote: Vote) -> dict[str, Any]:
+    """The signed ledger. A secret vote's is public; a named vote's lists who voted how, so
+    only the community's members and its supervisors read it whole (VOTING.md); anyone else
+    gets the public summary (counts, tree size, root)."""
+    return dict(json.loads(ledger_text(actor, vote)))
+
+
+def ledger_text(actor: Actor, vote: Vote) -> str:
+    """ledger_document as published text: the stored canonical JSON itself when the reader may
+    have it whole (no parsing: a vote of a million ballots stores about 100 MB), otherwise the
+    public summary's canonical JSON."""
+    text = _stored_ledger(vote)
     if vote.secret or _may_read_names(actor, vote):
-        return document
-    return public_summary(document)
+        return text
+    return canonical_json(public_summary(json.loads(text)))
+
+
+def ledger_facts(vote: Vote) -> dict[str, Any]:
+    """The small fields of a stored ledger (merkle_root, public_key, signature, tree_size,
+    vote_id), read from its tail: canonical JSON sorts the keys, so they all follow the
+    entries, and a quote inside a string is escaped, so the last `"merkle_root":` is the key."""
+    text = _stored_ledger(vote)
+    start = text.rfind('"merkle_root":')
+    return dict(json.loads("{" + text[start:]))
 
 
 def _may_read_names(actor: Actor, vote: Vote) -> bool:
@@ -1060,17 +1081,20 @@ def find_receipt(vote: Vote, text: str) -> dict[str, Any]:
         raise Invalid(
             "the receipt is not valid", details={"receipt": str(exc)}, code="receipt_invalid"
         ) from None
-    if vote.ledger is None:
-        raise Conflict(
-            "the ledger is published when the vote closes",
-            details={"state": vote.state},
-            code="vote_not_closed",
-        )
-    document = json.loads(vote.ledger)
-    for entry in document["entries"]:
-        if entry.get("receipt_hash") == digest:
-            return {"found": True, "receipt_hash": digest, "choice": entry["choice"]}
-    return {"found": False, "receipt_hash": digest, "choice": None}
+    _stored_ledger(vote)
+    # The secret ballots of a closed vote are exactly its ledger's entries (close_vote builds
+    # the one from the other): looked up by the receipt's hash, not by reading the ledger. A
+    # named vote's ledger lists names, not receipts.
+    choice = (
+        db.session.execute(
+            select(SecretBallot.choice).where(
+                SecretBallot.vote_id == vote.id, SecretBallot.receipt_hash == digest
+            )
+        ).scalar_one_or_none()
+        if vote.secret
+        else None
+    )
+    return {"found": choice is not None, "receipt_hash": digest, "choice": choice}
 
 
 def vote_json(vote: Vote) -> dict[str, Any]:

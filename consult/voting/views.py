@@ -334,7 +334,7 @@ def public(vote_id: int) -> Any:
             "votes/public.html",
             vote=vote,
             result=vote.result_data,
-            ledger=json.loads(vote.ledger) if vote.ledger else None,
+            ledger=voting.ledger_facts(vote) if vote.ledger else None,
             form=form,
             checked=checked,
             default_options=list(DEFAULT_OPTIONS),
@@ -361,9 +361,8 @@ def announce(vote_id: int) -> Any:
 @permission("votes:ledger:read")
 def ledger(vote_id: int) -> Any:
     """The signed ledger to download and check offline (`consult ledger verify`)."""
-    document = voting.ledger_document(g.actor, _vote(vote_id))
-    body = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1)
-    response = Response(body, mimetype="application/json")
+    text = voting.ledger_text(g.actor, _vote(vote_id))
+    response = Response(text, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="vote-{vote_id}-ledger.json"'
     return response
 

@@ -403,3 +403,18 @@ def test_a_standalone_vote_in_household_mode_takes_one_ballot_per_household(
         voting.cast_ballot(spouse_voter, vote, choice="no")
     assert same_household.value.code == "already_voted"
     assert [b["voted"] for b in voting.my_ballots(spouse_voter, vote)] == [True]
+
+
+def test_the_ledgers_small_fields_are_read_from_its_tail(town: dict[str, Any], cipher: Any) -> None:
+    """ledger_facts reads merkle_root, public_key, tree_size… without parsing the entries, even
+    when an option's text looks like one of those keys."""
+    tricky = ['方案"merkle_root":"0"', "方案二"]
+    vote = _open(town, _in_session(town), options=tricky)
+    for voter in town["voters"][:3]:
+        voting.cast_ballot(voter, vote, choice=tricky[0])
+    voting.close_vote(town["staff"], vote, cipher)
+    whole = voting.ledger_document(Actor.anonymous(), vote)
+    facts = voting.ledger_facts(vote)
+    for key in ("merkle_root", "public_key", "signature", "tree_size", "vote_id"):
+        assert facts[key] == whole[key]
+    assert voting.ledger_text(Actor.anonymous(), vote) == vote.ledger  # served as stored

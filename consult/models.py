@@ -3,7 +3,7 @@
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
-from consult.meetings.candidate_models import Candidate
+from consult.meetings.candidate_models import Candidate, VoterRollPublication
 from consult.meetings.charter_models import Charter
 from consult.meetings.models import (
     AgendaItem,
@@ -69,4 +69,5 @@ __all__ = [
     "VerificationCode",
     "Vote",
     "VoteRoll",
+    "VoterRollPublication",
 ]

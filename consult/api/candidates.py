@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import g, jsonify
 
 from consult.api import bp
 from consult.api.common import ID, Field, created, page_of, paging, read_body
+from consult.errors import Invalid
 from consult.meetings import candidates
 from consult.meetings import service as meetings
 from consult.web.permissions import permission
@@ -51,3 +53,29 @@ def withdraw_candidate(item_id: int, resident_id: int) -> Any:
         g.actor, item, resident_id=resident_id, reason=body["reason"]
     )
     return jsonify(candidates.candidate_json(candidate))
+
+
+@bp.route(f"/agenda-items/<{ID}:item_id>/voter-roll", methods=["POST"])
+@permission("meetings:agenda:edit")
+def record_voter_roll(item_id: int) -> Any:
+    """Record the day an election's voter roll was published (URC25-09, VC25-05)."""
+    body = read_body(
+        {
+            "published_on": Field(max_length=10),
+            "where": Field(required=False, max_length=2000),
+        }
+    )
+    try:
+        day = date.fromisoformat(body["published_on"])
+    except ValueError:
+        raise Invalid("the date is not valid", details={"published_on": "YYYY-MM-DD"}) from None
+    item = meetings.get_agenda_item(g.actor, item_id)
+    candidates.record_voter_roll(g.actor, item, published_on=day, where=body["where"])
+    return created(candidates.voter_roll_standing(item) or {})
+
+
+@bp.route(f"/agenda-items/<{ID}:item_id>/voter-roll", methods=["GET"])
+@permission("meetings:public:read")
+def voter_roll(item_id: int) -> Any:
+    item = meetings.get_agenda_item(g.actor, item_id)
+    return jsonify(candidates.voter_roll_standing(item) or {})

@@ -95,6 +95,41 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         ),
     },
+    "/api/v1/agenda-items/{item_id}/voter-roll": {
+        "post": operation(
+            "recordVoterRoll",
+            "Record the day the election's voter roll was published (staff, chair)",
+            tag="meetings",
+            description="URC25-09 / VC25-05: at least 20 days before election day. consult "
+            "records it and shows whether it was early enough (`ok`); the election's result "
+            "carries the same standing. `published_on`: YYYY-MM-DD, today or earlier.",
+            parameters=_ITEM,
+            reads_json=True,
+            body=_body(
+                {
+                    "type": "object",
+                    "required": ["published_on"],
+                    "properties": {
+                        "published_on": {"type": "string", "format": "date"},
+                        "where": {"type": "string", "maxLength": 2000},
+                    },
+                },
+                example={"published_on": "2026-12-01", "where": "社区公告栏"},
+            ),
+            responses={"201": _ok("Recorded; the standing."), **_NOT_FOUND, **_INVALID},
+        ),
+        "get": operation(
+            "voterRollStanding",
+            "When the election's voter roll was published, and whether early enough",
+            tag="meetings",
+            public=True,
+            parameters=_ITEM,
+            responses={
+                "200": _ok("The standing ({} for an item that is not an election)."),
+                **_NOT_FOUND,
+            },
+        ),
+    },
     "/api/v1/agenda-items/{item_id}/candidates/{resident_id}/withdraw": {
         "post": operation(
             "withdrawCandidate",

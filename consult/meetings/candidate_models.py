@@ -9,10 +9,10 @@ by whom and why; the row stays.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult import clock
@@ -53,3 +53,18 @@ class Candidate(Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class VoterRollPublication(Model):
+    """That the voter roll (选民名单) of an election item was published, and on which day
+    (URC25-09, VC25-05: at least 20 days before election day). Usually on the notice board: the
+    committee records it here. A republication after objections is another row."""
+
+    __tablename__ = "voter_roll_publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    published_on: Mapped[date] = mapped_column(Date)
+    where: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

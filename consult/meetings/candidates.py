@@ -11,6 +11,9 @@ reason. Each change records one audit entry and flushes; nothing here commits or
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from sqlalchemy import func, select
 
 from consult import clock
@@ -19,9 +22,10 @@ from consult.actor import Actor
 from consult.audit.service import record
 from consult.errors import Conflict, Invalid, NotFound
 from consult.extensions import db
-from consult.meetings.candidate_models import Candidate, Nomination
+from consult.meetings.candidate_models import Candidate, Nomination, VoterRollPublication
 from consult.meetings.models import AgendaItem, Attendance
 from consult.meetings.service import (
+    decision_rule,
     get_meeting,
     is_eligible,
     local_date,
@@ -199,4 +203,71 @@ def candidate_json(candidate: Candidate, name: str | None = None) -> dict[str, o
         "registered_at": candidate.registered_at.isoformat(),
         "withdrawn_at": candidate.withdrawn_at.isoformat() if candidate.withdrawn_at else None,
         "withdrawn_reason": candidate.withdrawn_reason,
+    }
+
+
+# ---------------------------------------------------------------- the voter roll (选民名单)
+
+
+def record_voter_roll(
+    actor: Actor, item: AgendaItem, *, published_on: date, where: str | None = None
+) -> VoterRollPublication:
+    """Record that the election's voter roll was published (usually on the notice board) on
+    `published_on` — today or earlier, never later."""
+    _election(actor, item)
+    community = db.session.get(Community, item.meeting.community_id)
+    assert community is not None
+    if published_on > local_date(community, clock.now()):
+        raise Invalid(
+            "a publication is recorded once it has happened",
+            details={"published_on": "today or earlier"},
+        )
+    place = (where or "").strip() or None
+    if place is not None and len(place) > MAX_NOTE:
+        raise Invalid("the place is too long", details={"where": f"at most {MAX_NOTE}"})
+    row = VoterRollPublication(
+        agenda_item_id=item.id,
+        published_on=published_on,
+        where=place,
+        recorded_at=clock.now(),
+        recorded_by=actor.user_id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(
+        actor,
+        "meetings:voter_roll:publish",
+        "agenda_item",
+        item.id,
+        community_id=community.id,
+        payload={"published_on": published_on.isoformat(), "where": place},
+    )
+    return row
+
+
+def voter_roll_standing(item: AgendaItem) -> dict[str, Any] | None:
+    """Whether the voter roll was published early enough for the election (URC25-09, VC25-05:
+    at least 20 days before election day, counted in whole days); None when the rule set asks
+    nothing (or the item is not an election)."""
+    if item.decision_type != DecisionType.ELECTION:
+        return None
+    meeting = item.meeting
+    period = decision_rule(meeting, DecisionType.ELECTION).voter_roll
+    if period is None:
+        return None
+    community = db.session.get(Community, meeting.community_id)
+    assert community is not None
+    first = db.session.execute(
+        select(func.min(VoterRollPublication.published_on)).where(
+            VoterRollPublication.agenda_item_id == item.id
+        )
+    ).scalar_one()
+    election_day = local_date(community, meeting.starts_at)
+    days = (election_day - first).days if first is not None else None
+    return {
+        "published_on": first.isoformat() if first is not None else None,
+        "days_before": days,
+        "required": period.days,
+        "ok": days is not None and days >= period.days,
+        "rule": {"id": period.citation.rule_id, "citation": period.citation.zh},
     }

@@ -171,6 +171,7 @@ def _labels() -> dict[str, Any]:
         "mode_label": mode_label,
         "decision_label": decision_label,
         "nomination_label": nomination_label,
+        "voter_roll_standing": candidates.voter_roll_standing,
         "file_size": file_size,
     }
 
@@ -591,6 +592,30 @@ def add_candidate(item_id: int) -> Any:
             flash(problem_text(exc), "error")
         return redirect(back, 303)
     flash(_("%(name)s is registered as a candidate.", name=form.name.data), "success")
+    return redirect(back, 303)
+
+
+@bp.route("/agenda-items/<int:item_id>/voter-roll", methods=["POST"])
+@permission("meetings:agenda:edit")
+def record_voter_roll(item_id: int) -> Any:
+    item = service.get_agenda_item(g.actor, item_id)
+    back = url_for("meetings.meeting", meeting_id=item.meeting_id) + f"#item-{item.id}"
+    if not EmptyForm().validate_on_submit():
+        return redirect(back, 303)
+    try:
+        day = datetime.strptime(request.form.get("published_on", ""), "%Y-%m-%d").date()
+    except ValueError:
+        flash(_("Give the day the voter roll was published."), "error")
+        return redirect(back, 303)
+    try:
+        candidates.record_voter_roll(
+            g.actor, item, published_on=day, where=request.form.get("where") or None
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(problem_text(exc), "error")
+        return redirect(back, 303)
+    flash(_("The publication of the voter roll is recorded."), "success")
     return redirect(back, 303)
 
 

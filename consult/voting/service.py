@@ -41,6 +41,7 @@ from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_recei
 from consult.db import UTCDateTime
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
+from consult.meetings import candidates as candidacy
 from consult.meetings import service as meetings
 from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.registry.keys import signing_key
@@ -280,6 +281,9 @@ def create_vote(
             "options": chosen,
             "seats": vote.seats,
             "supplementary": vote.supplementary,
+            # URC25-09 / VC25-05: recorded (and shown), not enforced — the roll is usually
+            # published on paper, and consult knows only what the committee recorded.
+            "voter_roll": candidacy.voter_roll_standing(item),
         },
     )
     return vote
@@ -860,7 +864,9 @@ def _tally_election(
     result = elections.tally_election(
         vote.options, vote.seats, vote.supplementary, ballots, base, rule, mode
     )
-    return {**result, "eligible": vote.eligible or 0, "cast": cast}
+    item = db.session.get(AgendaItem, vote.agenda_item_id)
+    roll = candidacy.voter_roll_standing(item) if item is not None else None
+    return {**result, "eligible": vote.eligible or 0, "cast": cast, "voter_roll": roll}
 
 
 def tally(vote: Vote, counts: Counter[str], cast: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -247,3 +248,26 @@ def test_an_election_meetings_proxies_are_published_by_name(
     assert "URC25-14" in page
     other = app.test_client().get(f"/notices/{plain.id}").get_data(as_text=True)
     assert "居民1" not in other
+
+
+def test_the_voter_roll_publication_is_recorded_and_judged(town: dict[str, Any]) -> None:
+    """URC25-09: the voter roll is published at least 20 days before election day."""
+    from datetime import timedelta
+
+    meeting = _meeting(town, "noticed")  # starts 20 days after the clock's now
+    item = meeting.agenda[0]
+    staff = town["staff"]
+    missing = candidates.voter_roll_standing(item)
+    assert missing is not None
+    assert (missing["ok"], missing["published_on"], missing["required"]) == (False, None, 20)
+    assert missing["rule"]["id"] == "URC25-09"
+    today = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    with pytest.raises(Invalid):
+        candidates.record_voter_roll(staff, item, published_on=today + timedelta(days=1))
+    candidates.record_voter_roll(staff, item, published_on=today, where="社区公告栏")
+    standing = candidates.voter_roll_standing(item)
+    assert standing is not None
+    assert standing["days_before"] == 20
+    assert standing["ok"] is True
+    ordinary = make_meeting(town["community"], state="noticed")
+    assert candidates.voter_roll_standing(ordinary.agenda[0]) is None

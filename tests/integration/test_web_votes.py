@@ -371,3 +371,23 @@ def test_an_election_on_the_console_and_the_ballot(
     text = text_of(post(client, console, f"/votes/{vote.id}/close"))
     assert "Elected: 赵候选" in text
     assert "Prepare the next round" not in text  # the seat is filled
+
+
+def test_the_meeting_page_records_the_voter_rolls_publication(
+    client: FlaskClient, world: World
+) -> None:
+    clock.freeze(NOW)
+    meeting = make_meeting(world.community, agenda=(("选举", "election"),), state="noticed")
+    db.session.commit()
+    login(client, world.users["staff"].email)
+    english(client)
+    url = f"/meetings/{meeting.id}"
+    page = text_of(client.get(url))
+    assert "no publication is recorded" in page
+    assert "URC25-09" in page
+    item = meeting.agenda[0]
+    text = text_of(
+        post(client, url, f"/agenda-items/{item.id}/voter-roll", published_on="2026-06-01")
+    )
+    assert "The publication of the voter roll is recorded." in text
+    assert "20 days before election day" in text

@@ -228,6 +228,10 @@ def ensure_meetings(
                 nominated_by="party_organization" if n == 0 else "voters",
                 nomination_note=notes[n % len(notes)],
             )
+        # The voter roll went up on the notice board the same day (URC25-09: 20 days ahead).
+        candidates.record_voter_roll(
+            actor, item, published_on=service.local_date(community, now), where="社区公告栏"
+        )
         service.notice_meeting(actor, election, at=now)
     # A vote of all households, open for two weeks: the demo resident can vote on a phone.
     standalone = db.session.execute(

@@ -34,7 +34,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from measure import machine, percentile
 from scratch_db import drop_postgres, prepare_postgres
 from sqlalchemy import func, select
 
@@ -58,30 +58,6 @@ from consult.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "consult_bench_sign_in"
 TARGET_P95_MS = 100.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))
-    return ordered[int(rank) - 1]
-
-
-def machine() -> dict[str, Any]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": f"{platform.system()} {platform.release()}",
-    }
 
 
 def seed(attendees: int) -> dict[str, Any]:

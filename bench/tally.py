@@ -54,7 +54,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import random
 import re
 import resource
@@ -68,6 +67,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from measure import machine
 from scratch_db import drop_postgres, prepare_postgres
 
 from consult.config import normalise_database_url
@@ -78,24 +78,6 @@ TARGET_CLOSE_SECONDS = 10.0
 CHUNK = 100_000
 CHOICES = ("yes", "no", "abstain")
 CHOICE_WEIGHTS = (6, 3, 1)
-
-
-def machine() -> dict[str, Any]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": f"{platform.system()} {platform.release()}",
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def peak_memory_mb() -> float:

@@ -73,7 +73,6 @@ import hashlib
 import http.client
 import json
 import os
-import platform
 import random
 import secrets
 import signal
@@ -89,6 +88,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from measure import load_average, machine, percentile
 from scratch_db import drop_postgres, prepare_postgres
 
 from consult.config import normalise_database_url
@@ -152,34 +152,6 @@ def _bare_table() -> Any:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))
-    return ordered[int(rank) - 1]
-
-
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def machine() -> dict[str, Any]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": f"{platform.system()} {platform.release()}",
-    }
 
 
 def cpu_seconds(server_group: int) -> dict[str, float]:

@@ -195,6 +195,36 @@ def _window(opens_at: datetime | None, closes_at: datetime | None) -> None:
         raise Invalid("the time window is not valid", details=details)
 
 
+def _draft(
+    actor: Actor,
+    body: Body,
+    options: list[str],
+    *,
+    secret: bool,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    **fields: Any,
+) -> Vote:
+    """A new vote of `body`, a draft: counted in persons, or households in household mode."""
+    unit = VoterUnit.HOUSEHOLDS if body.body_mode is Mode.HOUSEHOLDS else VoterUnit.PERSONS
+    vote = Vote(
+        community_id=body.community_id,
+        body_id=body.id,
+        secret=bool(secret),
+        options_json=json.dumps(options, ensure_ascii=False),
+        unit=unit.value,
+        state=VoteState.DRAFT.value,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=clock.now(),
+        created_by=actor.user_id,
+        **fields,
+    )
+    db.session.add(vote)
+    db.session.flush()
+    return vote
+
+
 def create_vote(
     actor: Actor,
     item: AgendaItem,
@@ -245,30 +275,22 @@ def create_vote(
                 details={"seats": "only for an election"},
             )
         chosen = _options(options)
-    vote = Vote(
-        community_id=meeting.community_id,
-        body_id=meeting.body_id,
+    vote = _draft(
+        actor,
+        meeting.body,
+        chosen,
+        secret=secret,
+        opens_at=opens_at,
+        closes_at=closes_at,
         rule_date=meetings.local_date(community, meeting.starts_at),
         meeting_id=meeting.id,
         agenda_item_id=item.id,
         title=item.title,
         decision_type=item.decision_type,
-        secret=bool(secret),
-        options_json=json.dumps(chosen, ensure_ascii=False),
-        unit=(
-            VoterUnit.HOUSEHOLDS if meeting.body.body_mode is Mode.HOUSEHOLDS else VoterUnit.PERSONS
-        ).value,
-        state=VoteState.DRAFT.value,
-        opens_at=opens_at,
-        closes_at=closes_at,
         seats=seats if candidate_ids is not None else None,
         candidates_json=json.dumps(candidate_ids) if candidate_ids is not None else None,
         supplementary=bool(supplementary) if candidate_ids is not None else False,
-        created_at=clock.now(),
-        created_by=actor.user_id,
     )
-    db.session.add(vote)
-    db.session.flush()
     record(
         actor,
         "votes:vote:create",
@@ -471,27 +493,19 @@ def create_standalone_vote(
         details["decision_type"] = "elections are held in a meeting with candidates and seats"
     if details:
         raise Invalid("the vote is not valid", details=details, code="standalone_invalid")
-    vote = Vote(
-        community_id=body.community_id,
-        body_id=body.id,
+    vote = _draft(
+        actor,
+        body,
+        chosen,
+        secret=secret,
+        opens_at=opens_at,
+        closes_at=closes_at,
         rule_date=today,
         meeting_id=None,
         agenda_item_id=None,
         title=clean,
         decision_type=decision_type,
-        secret=bool(secret),
-        options_json=json.dumps(chosen, ensure_ascii=False),
-        unit=(
-            VoterUnit.HOUSEHOLDS if body.body_mode is Mode.HOUSEHOLDS else VoterUnit.PERSONS
-        ).value,
-        state=VoteState.DRAFT.value,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        created_at=clock.now(),
-        created_by=actor.user_id,
     )
-    db.session.add(vote)
-    db.session.flush()
     record(
         actor,
         "votes:vote:create",

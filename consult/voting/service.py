@@ -341,25 +341,6 @@ def _next_round(item: AgendaItem, seats: int | None, candidates: Sequence[int] |
     return chosen
 
 
-@dataclass(frozen=True)
-class _RollRow:
-    voter_key: int
-    caster_id: int
-    principal_id: int
-    by_proxy: bool
-
-
-def _frozen_roll(meeting: Meeting, unit: VoterUnit) -> list[_RollRow]:
-    """Those present now, and the principals of the proxies they carry (VOTING.md)."""
-    roll: list[_RollRow] = []
-    for person in meetings.counted(meeting):
-        key = person.household_id if unit is VoterUnit.HOUSEHOLDS else person.resident_id
-        if key is None:  # household mode without a household: cannot happen, but never guess
-            continue
-        roll.append(_RollRow(key, person.carried_by, person.resident_id, person.by_proxy))
-    return roll
-
-
 def _set_closing(vote: Vote, closes_at: datetime | None) -> None:
     """A time limit given when the vote opens (it counts from now); a window set earlier must
     not have passed already."""
@@ -405,26 +386,29 @@ def open_vote(actor: Actor, vote: Vote, *, closes_at: datetime | None = None) ->
             details={"open_vote_id": already[0]},
             code="another_vote_open",
         )
-    unit = VoterUnit(vote.unit)
-    roll = _frozen_roll(meeting, unit)
-    now = meetings.presence(meeting)
-    size = meetings.roll(meeting)
-    db.session.add_all(
+    # The roll: those present now, and the principals of the proxies they carry (VOTING.md),
+    # read once — the same reading gives the presence the quorum is judged on.
+    present = meetings.counted(meeting)
+    by_household = VoterUnit(vote.unit) is VoterUnit.HOUSEHOLDS
+    roll = [
         VoteRoll(
             vote_id=vote.id,
-            voter_key=r.voter_key,
-            caster_id=r.caster_id,
-            principal_id=r.principal_id,
-            by_proxy=r.by_proxy,
+            voter_key=person.household_id if by_household else person.resident_id,
+            caster_id=person.carried_by,
+            principal_id=person.resident_id,
+            by_proxy=person.by_proxy,
         )
-        for r in roll
-    )
+        for person in present
+        if not (by_household and person.household_id is None)  # cannot happen; never guess
+    ]
+    size = meetings.roll(meeting)
+    db.session.add_all(roll)
     vote.state = VoteState.OPEN.value
     vote.opened_at = clock.now()
     vote.opened_by = actor.user_id
     vote.eligible = len({r.voter_key for r in roll})
-    vote.present_persons = now.persons
-    vote.present_households = now.households
+    vote.present_persons = len(present)
+    vote.present_households = len({p.household_id for p in present} - {None})
     vote.members = size.members
     vote.households = size.households
     db.session.flush()
@@ -436,8 +420,8 @@ def open_vote(actor: Actor, vote: Vote, *, closes_at: datetime | None = None) ->
         community_id=vote.community_id,
         payload={
             "eligible": vote.eligible,
-            "present": now.persons,
-            "present_households": now.households,
+            "present": vote.present_persons,
+            "present_households": vote.present_households,
             "unit": vote.unit,
         },
     )

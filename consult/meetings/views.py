@@ -50,6 +50,7 @@ from consult.meetings.models import Meeting, MeetingState
 from consult.registry.models import Household, Resident
 from consult.registry.service import groups_of
 from consult.rules.model import DECISION_NAMES, BodyKind, DecisionType, GateKind, Mode
+from consult.web.actions import act
 from consult.web.downloads import attachment_response
 from consult.web.permissions import permission
 
@@ -128,6 +129,8 @@ def problem_text(exc: DomainError) -> str:
             "(URC25-14, VC25-09)."
         ),
         "not_an_election": _("Candidates stand only in an election item."),
+        "name_ambiguous": _("More than one resident has this name: give the household too."),
+        "name_unknown": _("No resident of this community has this name (and household)."),
         "absent": _("This person was not signed in."),
         "already_recorded": _("This is already recorded; nothing was changed."),
         "wrong_state": _("This cannot be done in the meeting's present state."),
@@ -457,16 +460,14 @@ def _step(meeting_id: int, action: Any, done: str, back: str = "meetings.meeting
     """A button on a meeting: run `action(meeting)`, flash what happened, go back."""
     form = EmptyForm()
     m = _meeting(meeting_id)
+    page = url_for(back, meeting_id=meeting_id)
     if not form.validate_on_submit():
-        return redirect(url_for(back, meeting_id=meeting_id), 303)
-    try:
-        action(m)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
-        return redirect(url_for(back, meeting_id=meeting_id), 303)
-    flash(done, "success")
-    return redirect(url_for(back, meeting_id=meeting_id), 303)
+        return redirect(page, 303)
+    return _act(lambda: action(m), page, done)
+
+
+def _act(action: Any, back: str, done: str) -> Any:
+    return act(action, back=back, done=done, problem=problem_text)
 
 
 @bp.route("/meetings/<int:meeting_id>/notice", methods=["POST"])
@@ -559,7 +560,9 @@ def _resident_by_name(name: str, household: str | None) -> int:
     found = list(db.session.execute(query).scalars())
     if len(found) != 1:
         raise Invalid(
-            "unknown name", details={"name": len(found)}, code="ambiguous" if found else "unknown"
+            "unknown name",
+            details={"name": len(found)},
+            code="name_ambiguous" if found else "name_unknown",
         )
     return found[0]
 
@@ -573,26 +576,17 @@ def add_candidate(item_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Give the candidate's name and who nominated them."), "error")
         return redirect(back, 303)
-    try:
-        resident_id = _resident_by_name(form.name.data or "", form.household.data)
-        candidates.register_candidate(
+    return _act(
+        lambda: candidates.register_candidate(
             g.actor,
             item,
-            resident_id=resident_id,
+            resident_id=_resident_by_name(form.name.data or "", form.household.data),
             nominated_by=form.nominated_by.data or "",
             nomination_note=form.nomination_note.data,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.code == "ambiguous":
-            flash(_("More than one resident has this name: give the household too."), "error")
-        elif exc.code == "unknown":
-            flash(_("No resident of this community has this name (and household)."), "error")
-        else:
-            flash(problem_text(exc), "error")
-        return redirect(back, 303)
-    flash(_("%(name)s is registered as a candidate.", name=form.name.data), "success")
-    return redirect(back, 303)
+        ),
+        back,
+        _("%(name)s is registered as a candidate.", name=form.name.data),
+    )
 
 
 @bp.route("/agenda-items/<int:item_id>/voter-roll", methods=["POST"])
@@ -607,16 +601,13 @@ def record_voter_roll(item_id: int) -> Any:
     except ValueError:
         flash(_("Give the day the voter roll was published."), "error")
         return redirect(back, 303)
-    try:
-        candidates.record_voter_roll(
+    return _act(
+        lambda: candidates.record_voter_roll(
             g.actor, item, published_on=day, where=request.form.get("where") or None
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
-        return redirect(back, 303)
-    flash(_("The publication of the voter roll is recorded."), "success")
-    return redirect(back, 303)
+        ),
+        back,
+        _("The publication of the voter roll is recorded."),
+    )
 
 
 @bp.route("/agenda-items/<int:item_id>/candidates/<int:resident_id>/withdraw", methods=["POST"])
@@ -628,16 +619,13 @@ def withdraw_candidate(item_id: int, resident_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Give the reason for the withdrawal."), "error")
         return redirect(back, 303)
-    try:
-        candidates.withdraw_candidate(
+    return _act(
+        lambda: candidates.withdraw_candidate(
             g.actor, item, resident_id=resident_id, reason=form.reason.data or ""
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
-        return redirect(back, 303)
-    flash(_("The withdrawal is recorded; the candidate stays on record."), "success")
-    return redirect(back, 303)
+        ),
+        back,
+        _("The withdrawal is recorded; the candidate stays on record."),
+    )
 
 
 # ---------------------------------------------------------------- the sign-in desk

@@ -178,7 +178,9 @@ def _options(options: Sequence[str] | None) -> list[str]:
     elif len(set(cleaned)) != len(cleaned):
         problem = "options must differ"
     if problem:
-        raise Invalid("the options are not valid", details={"options": problem})
+        raise Invalid(
+            "the options are not valid", details={"options": problem}, code="invalid_options"
+        )
     return cleaned
 
 

@@ -36,6 +36,7 @@ from consult.voting import paper
 from consult.voting import service as voting
 from consult.voting.forms import BallotForm, NewVoteForm, ReceiptCheckForm
 from consult.voting.models import DEFAULT_OPTIONS, Vote
+from consult.web.actions import act
 from consult.web.permissions import AUTHENTICATED, permission
 
 bp = Blueprint("votes", __name__)
@@ -102,6 +103,7 @@ def problem_text(exc: DomainError) -> str:
             "You are not on this vote's roll: it holds those present when the vote opened."
         ),
         "invalid_choice": _("Choose one of the options."),
+        "invalid_options": _("The options are not valid."),
         "receipt_invalid": _("The receipt is not valid: 26 letters A–Z and digits 2–7."),
         "receipt_taken": _("Please try again: your browser will make a new receipt."),
         "not_ready": _("This item cannot go to a vote yet."),
@@ -236,8 +238,8 @@ def create(item_id: int) -> Any:
     election = item.decision_type == "election"
     seats = request.form.get("seats", "")
     picked = [int(c) for c in request.form.getlist("candidates") if c.isdecimal()]
-    try:
-        voting.create_vote(
+    return _act(
+        lambda: voting.create_vote(
             g.actor,
             item,
             secret=bool(form.secret.data) or election,
@@ -245,13 +247,10 @@ def create(item_id: int) -> Any:
             seats=(int(seats) if seats.isdecimal() else 0) if election else None,
             supplementary=election and request.form.get("supplementary") == "y",
             candidates=picked or None if election else None,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc) if exc.code else _("The options are not valid."), "error")
-        return redirect(back, 303)
-    flash(_("The vote is ready. Open it when the meeting is ready to vote."), "success")
-    return redirect(back, 303)
+        ),
+        back,
+        _("The vote is ready. Open it when the meeting is ready to vote."),
+    )
 
 
 def _back(vote: Vote) -> str:
@@ -268,14 +267,11 @@ def _vote_step(vote_id: int, action: Any, done: str, *, back: str | None = None)
     back = back or _back(vote)
     if not EmptyForm().validate_on_submit():
         return redirect(back, 303)
-    try:
-        action(vote)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
-        return redirect(back, 303)
-    flash(done, "success")
-    return redirect(back, 303)
+    return _act(lambda: action(vote), back, done)
+
+
+def _act(action: Any, back: str, done: str) -> Any:
+    return act(action, back=back, done=done, problem=problem_text)
 
 
 @bp.route("/votes/<int:vote_id>/open", methods=["POST"])
@@ -454,21 +450,18 @@ def hands(vote_id: int) -> Any:
     def names(field: str) -> list[str]:
         return [n for n in re.split(r"[,，、\s]+", request.form.get(field, "")) if n]
 
-    try:
-        paper.record_hands(
+    return _act(
+        lambda: paper.record_hands(
             g.actor,
             vote,
             counts=counts,
             scrutineers=names("scrutineers"),
             counters=names("counters"),
             reason=request.form.get("reason") or None,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
-        return redirect(back, 303)
-    flash(_("The show of hands is recorded with its scrutineers."), "success")
-    return redirect(back, 303)
+        ),
+        back,
+        _("The show of hands is recorded with its scrutineers."),
+    )
 
 
 # ---------------------------------------------------------------- standalone votes

@@ -1,0 +1,1 @@
+"""Documents (issue 5): rendering PDF/A minutes and disclosures, signing and validating them."""

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from consult import clock
@@ -27,7 +27,6 @@ from consult.extensions import db
 from consult.meetings.attachment_models import Attachment, AttachmentBlob, AttachmentType
 from consult.meetings.models import AgendaItem, Meeting, MeetingState
 from consult.meetings.service import get_meeting, lock_meeting
-from consult.registry.models import Community
 
 #: The default limit per file; the edge passes Config.ATTACHMENT_MAX_BYTES
 #: (CONSULT_ATTACHMENT_MAX_MB).
@@ -231,14 +230,13 @@ def by_item(meeting: Meeting) -> dict[int | None, list[Attachment]]:
     return grouped
 
 
-def community_of_attachment(attachment_id: int) -> Select[Community]:
-    """For the edge's permission gate: the query for the community an attachment belongs to."""
-    return (
-        select(Community)
-        .join(Meeting, Meeting.community_id == Community.id)
-        .join(Attachment, Attachment.meeting_id == Meeting.id)
-        .where(Attachment.id == attachment_id)
-    )
+#: For the edge's permission gate: the id of an attachment's community (bound `object_id`).
+COMMUNITY_ID_OF_ATTACHMENT = (
+    select(Meeting.community_id)
+    .join(Attachment, Attachment.meeting_id == Meeting.id)
+    .where(Attachment.id == bindparam("object_id"))
+    .scalar_subquery()
+)
 
 
 def attachment_json(attachment: Attachment) -> dict[str, Any]:

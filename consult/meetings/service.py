@@ -673,26 +673,20 @@ def get_agenda_item(actor: Actor, item_id: int) -> AgendaItem:
     return item
 
 
-def community_of_meeting(meeting_id: int) -> Select[Community]:
-    """For the edge's permission gate: the query for the community a meeting belongs to."""
-    return (
-        select(Community)
-        .join(Meeting, Meeting.community_id == Community.id)
-        .where(Meeting.id == meeting_id)
-    )
-
-
-def community_of_agenda_item(item_id: int) -> Select[Community]:
-    return (
-        select(Community)
-        .join(Meeting, Meeting.community_id == Community.id)
-        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-        .where(AgendaItem.id == item_id)
-    )
-
-
-def community_of_body(body_id: int) -> Select[Community]:
-    return select(Community).join(Body, Body.community_id == Community.id).where(Body.id == body_id)
+#: For the edge's permission gate: the id of the community an object belongs to, as a scalar
+#: subquery on the bound parameter `object_id`. Built once: the gate runs on every request.
+COMMUNITY_ID_OF_MEETING = (
+    select(Meeting.community_id).where(Meeting.id == bindparam("object_id")).scalar_subquery()
+)
+COMMUNITY_ID_OF_AGENDA_ITEM = (
+    select(Meeting.community_id)
+    .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+    .where(AgendaItem.id == bindparam("object_id"))
+    .scalar_subquery()
+)
+COMMUNITY_ID_OF_BODY = (
+    select(Body.community_id).where(Body.id == bindparam("object_id")).scalar_subquery()
+)
 
 
 def add_agenda_item(

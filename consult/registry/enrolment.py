@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, literal, select
+from sqlalchemy import ScalarSelect, and_, bindparam, exists, select
+from sqlalchemy.orm import aliased
 
 from consult import clock
-from consult.accounts.models import RoleAssignment, User, VerificationCode
+from consult.accounts.models import ApiToken, RoleAssignment, User, VerificationCode
 from consult.accounts.policy import require
 from consult.accounts.service import build_user, note_failure, recent_failures
 from consult.actor import Actor, Role
@@ -80,35 +82,108 @@ def actor_for(
     )
 
 
-def community_and_roles(
-    query: Select[Community], user_id: int | None, resident_id: int | None = None
-) -> tuple[Community | None, frozenset[Role] | None, bool | None]:
-    """Run `query` for one community and, in the same round trip, read the standing roles
-    `user_id` holds there (for actor_for's `assigned`; None when there is no user) and whether
-    the user's resident (`resident_id`) lives there (actor_for's `resident_here`)."""
-    if user_id is None:
-        return db.session.execute(query).scalar_one_or_none(), None, None
-    here = (
+#: The gate's reading of a community named by its code (bound `object_id`), like the
+#: COMMUNITY_ID_OF_* subqueries of the domains. An alias: the outer query selects Community too.
+_BY_CODE = aliased(Community, name="named_community")
+COMMUNITY_ID_BY_CODE = (
+    select(_BY_CODE.id).where(_BY_CODE.code == bindparam("object_id")).scalar_subquery()
+)
+
+GateReading = tuple[Community | None, frozenset[Role] | None, bool | None]
+
+# The gate runs on every request: its statements are built once per kind of object (the
+# subqueries above are module constants) and only their parameters change.
+_GATE_STATEMENTS: dict[tuple[str, int], Any] = {}
+
+
+def _here(resident_id: Any) -> Any:
+    """Whether the resident `resident_id` (a column or parameter) lives in the outer Community."""
+    return (
         exists()
         .where(Resident.id == resident_id, Resident.community_id == Community.id)
-        .correlate(Community)
-        if resident_id is not None
-        else literal(False)
+        .correlate_except(Resident)  # the outer Community (and User, for a token)
     )
-    rows = db.session.execute(
-        query.add_columns(RoleAssignment.role, here).outerjoin(
-            RoleAssignment,
-            and_(
-                RoleAssignment.community_id == Community.id,
-                RoleAssignment.user_id == user_id,
-                RoleAssignment.revoked_at.is_(None),
-            ),
+
+
+def _roles_join(user_id: Any) -> Any:
+    return and_(
+        RoleAssignment.community_id == Community.id,
+        RoleAssignment.user_id == user_id,
+        RoleAssignment.revoked_at.is_(None),
+    )
+
+
+def _gate_statement(kind: str, community_id: ScalarSelect[int]) -> Any:
+    key = (kind, id(community_id))
+    statement = _GATE_STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    if kind == "anonymous":
+        statement = select(Community).where(Community.id == community_id)
+    elif kind == "user":
+        statement = (
+            select(Community, RoleAssignment.role, _here(bindparam("resident_id")))
+            .outerjoin(RoleAssignment, _roles_join(bindparam("user_id")))
+            .where(Community.id == community_id)
         )
+    else:  # "token": the bearer token's user, the community and the roles, in one statement
+        statement = (
+            select(User, Community, RoleAssignment.role, _here(User.resident_id))
+            .select_from(ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(Community, Community.id == community_id)
+            .outerjoin(RoleAssignment, _roles_join(User.id))
+            .where(
+                ApiToken.token_hash == bindparam("token_hash"),
+                ApiToken.revoked_at.is_(None),
+                User.is_active.is_(True),
+            )
+        )
+    _GATE_STATEMENTS[key] = statement
+    return statement
+
+
+def community_and_roles(
+    community_id: ScalarSelect[int],
+    object_id: object,
+    user_id: int | None,
+    resident_id: int | None = None,
+) -> GateReading:
+    """The community whose id `community_id` (a COMMUNITY_ID_OF_* subquery) gives for
+    `object_id` and, in the same round trip, the standing roles `user_id` holds there (for
+    actor_for's `assigned`; None when there is no user) and whether the user's resident
+    (`resident_id`) lives there (actor_for's `resident_here`)."""
+    if user_id is None:
+        statement = _gate_statement("anonymous", community_id)
+        found = db.session.execute(statement, {"object_id": object_id}).scalar_one_or_none()
+        return found, None, None
+    rows = db.session.execute(
+        _gate_statement("user", community_id),
+        {"object_id": object_id, "user_id": user_id, "resident_id": resident_id},
     ).all()
     if not rows:
         return None, frozenset(), None
     roles = frozenset(Role(role) for _, role, _ in rows if role is not None)
     return rows[0][0], roles, bool(rows[0][2])
+
+
+def token_community_and_roles(
+    token: str, community_id: ScalarSelect[int], object_id: object
+) -> tuple[User | None, GateReading]:
+    """A bearer token's active user and, in the same statement, community_and_roles for that
+    user: one round trip for the gate of an API call on an object (a ballot in the rush).
+    (None, …) when the token is unknown or revoked or its user inactive."""
+    rows = db.session.execute(
+        _gate_statement("token", community_id),
+        {"token_hash": token_hash(token), "object_id": object_id},
+    ).all()
+    if not rows:
+        return None, (None, None, None)
+    user, community = rows[0][0], rows[0][1]
+    if community is None:
+        return user, (None, frozenset(), None)
+    roles = frozenset(Role(role) for _, _, role, _ in rows if role is not None)
+    return user, (community, roles, bool(rows[0][3]))
 
 
 def communities_of(user: User) -> list[int]:

@@ -114,7 +114,8 @@ class Vote(Model):
     households: Mapped[int | None] = mapped_column(Integer)
     # Written at close: the tally as JSON, and the signed ledger (canonical JSON).
     result: Mapped[str | None] = mapped_column(Text)
-    ledger: Mapped[str | None] = mapped_column(Text)
+    # Deferred: a 1,000,000-ballot ledger is ~100 MB, read only when served or checked.
+    ledger: Mapped[str | None] = mapped_column(Text, deferred=True)
     merkle_root: Mapped[str | None] = mapped_column(String(64))
 
     @property

@@ -11,21 +11,24 @@ from typing import Any, TypeVar
 
 from flask import Flask, g, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import ScalarSelect
 
 from consult.accounts.policy import PUBLIC, require
 from consult.actor import Role
 from consult.errors import NotFound, Unauthenticated
 from consult.extensions import csrf
-from consult.meetings.attachments import community_of_attachment
+from consult.meetings.attachments import COMMUNITY_ID_OF_ATTACHMENT
 from consult.meetings.service import (
-    community_of_agenda_item,
-    community_of_body,
-    community_of_meeting,
+    COMMUNITY_ID_OF_AGENDA_ITEM,
+    COMMUNITY_ID_OF_BODY,
+    COMMUNITY_ID_OF_MEETING,
 )
-from consult.registry.enrolment import community_and_roles
-from consult.registry.models import Community
-from consult.voting.service import community_of_vote
+from consult.registry.enrolment import (
+    COMMUNITY_ID_BY_CODE,
+    community_and_roles,
+    token_community_and_roles,
+)
+from consult.voting.service import COMMUNITY_ID_OF_VOTE
 from consult.web.actor import current_actor, load_token_user, request_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,16 +38,36 @@ AUTHENTICATED = "authenticated"
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-#: URL arguments that name an object inside one community: the gate loads that community, so the
-#: permission is checked there (a user may hold roles in several communities). Each gives the
-#: query for that community; the user's roles there are read with it, in one round trip.
-COMMUNITY_OF: dict[str, Callable[[int], Select[Community]]] = {
-    "meeting_id": community_of_meeting,
-    "item_id": community_of_agenda_item,
-    "body_id": community_of_body,
-    "attachment_id": community_of_attachment,
-    "vote_id": community_of_vote,
+#: URL arguments that name a community or an object inside one: the gate loads that community,
+#: so the permission is checked there (a user may hold roles in several communities). Each gives
+#: the subquery for that community's id (on the parameter `object_id`); the user's roles there
+#: are read with it, in one round trip (with the bearer token's user too, for the API).
+COMMUNITY_OF: dict[str, ScalarSelect[int]] = {
+    "code": COMMUNITY_ID_BY_CODE,
+    "meeting_id": COMMUNITY_ID_OF_MEETING,
+    "item_id": COMMUNITY_ID_OF_AGENDA_ITEM,
+    "body_id": COMMUNITY_ID_OF_BODY,
+    "attachment_id": COMMUNITY_ID_OF_ATTACHMENT,
+    "vote_id": COMMUNITY_ID_OF_VOTE,
 }
+
+
+def _named_object(view_args: dict[str, Any]) -> tuple[str, Any] | None:
+    """The URL argument the gate finds the community by (a community's code first)."""
+    for argument in COMMUNITY_OF:
+        value = view_args.get(argument)
+        if value is not None:
+            if argument == "code" and "\x00" in value:
+                # PostgreSQL refuses NUL in text: no community has it
+                raise NotFound("no such community")
+            return argument, value
+    return None
+
+
+def _not_found(argument: str) -> NotFound:
+    return NotFound(
+        f"no such {'community' if argument == 'code' else argument.removesuffix('_id')}"
+    )
 
 
 def permission(name: str, **by_method: str) -> Callable[[F], F]:
@@ -79,8 +102,18 @@ def register_permission_gate(app: Flask) -> None:
         if endpoint is None or endpoint == "static":
             return
         is_api = request.path.startswith("/api/")
+        named = _named_object(request.view_args or {})
+        authorization = request.headers.get("Authorization") if is_api else None
+        reading: tuple[Any, Any, Any] | None = None
+        if authorization and authorization[:7].lower() == "bearer " and named is not None:
+            # An API call on an object: the token's user, the community and the roles at once.
+            user, reading = token_community_and_roles(
+                authorization[7:].strip(), COMMUNITY_OF[named[0]], named[1]
+            )
+            g.api_user, g.api_token_given = user, True
+        elif is_api:
+            load_token_user(authorization)
         if is_api:
-            load_token_user(request.headers.get("Authorization"))
             if g.get("api_token_given") and g.get("api_user") is None:
                 raise Unauthenticated("the bearer token is unknown or revoked")
             # Cookie-authenticated API calls must prove they come from our pages.
@@ -93,31 +126,21 @@ def register_permission_gate(app: Flask) -> None:
         name = route_permission(app, endpoint, request.method)
         if name is None:
             raise RuntimeError(f"route {endpoint!r} names no permission")
-        code = (request.view_args or {}).get("code")
-        user = request_user()
-        user_id = user.id if user is not None else None
         community = None
         assigned: frozenset[Role] | None = None
         resident_here: bool | None = None
-        resident_id = user.resident_id if user is not None else None
-        if code is not None:
-            if "\x00" in code:  # PostgreSQL refuses NUL in text: no community has it
-                raise NotFound("no such community")
-            community, assigned, resident_here = community_and_roles(
-                select(Community).where(Community.code == code), user_id, resident_id
-            )
+        if named is not None:
+            if reading is None:
+                user = request_user()
+                reading = community_and_roles(
+                    COMMUNITY_OF[named[0]],
+                    named[1],
+                    user.id if user is not None else None,
+                    user.resident_id if user is not None else None,
+                )
+            community, assigned, resident_here = reading
             if community is None:
-                raise NotFound("no such community")
-        else:
-            for argument, community_of in COMMUNITY_OF.items():
-                value = (request.view_args or {}).get(argument)
-                if value is not None:
-                    community, assigned, resident_here = community_and_roles(
-                        community_of(value), user_id, resident_id
-                    )
-                    if community is None:
-                        raise NotFound(f"no such {argument.removesuffix('_id')}")
-                    break
+                raise _not_found(named[0])
         g.community = community
         g.actor = current_actor(community, assigned, resident_here)
         if name == PUBLIC:

@@ -65,9 +65,15 @@ def init_command() -> None:
     """Create or upgrade the schema (Alembic head) and key material; idempotent."""
     from flask_migrate import upgrade
 
+    from consult.documents.service import ensure_authorities
+
     upgrade(directory=current_app.extensions["migrate"].directory)
+    with command_transaction():
+        # Each community's certificate authority for signed minutes (issue 5).
+        cipher = current_app.extensions["consult.field_cipher"]
+        made = ensure_authorities(_cli_actor("init"), cipher)
     keys = Path(current_app.instance_path) / "keys"
-    click.echo(f"database at head; keys in {keys}")
+    click.echo(f"database at head; keys in {keys}; {made} certificate authorities created")
 
 
 @click.command("demo")
@@ -181,6 +187,55 @@ def residents_import(code: str, file: Path, as_json: bool) -> None:
     )
 
 
+@click.group("pdf")
+def pdf_group() -> None:
+    """Signed PDFs."""
+
+
+_ROLE_WORDS = {"recorder": "recorder", "chair": "chair", "supervisor": "supervisor"}
+
+
+@pdf_group.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def pdf_verify(file: Path, as_json: bool) -> None:
+    """Validate every signature in a PDF made by consult (INTERFACES.md §2): pyHanko's verdict
+    against the communities' certificate authorities; exit 1 unless every signature is intact
+    and valid and nothing but permitted form filling follows a signature."""
+    from consult.documents.service import check_pdf
+
+    with command_transaction():
+        check = check_pdf(file.read_bytes())
+    report = check.report
+    if as_json:
+        click.echo(json.dumps(check.as_json(str(file)), ensure_ascii=False))
+    else:
+        for sig in report.signatures:
+            verdict = "ok" if sig.intact and sig.valid else "BROKEN"
+            click.echo(
+                f"{verdict:<6} {_ROLE_WORDS.get(sig.role or '', sig.role or '?'):<10} "
+                f"{sig.signer or '?'}  signed {sig.signed_at or '?'}  "
+                f"intact={sig.intact} valid={sig.valid} trusted={sig.trusted}"
+                + (f"  problems: {', '.join(sig.problems)}" if sig.problems else "")
+            )
+        if not report.signatures:
+            click.echo("no signatures")
+        if report.modified_after_last_signature:
+            click.echo("MODIFIED after the last signature")
+        if check.minutes is not None:
+            state = "current" if check.is_current else check.minutes.state
+            click.echo(
+                f"consult document {check.minutes.document_id}, version "
+                f"{check.minutes.version} ({state})"
+            )
+        else:
+            click.echo("not a file consult issued (no stage of any minutes has this hash)")
+        click.echo("valid" if report.ok else "NOT VALID")
+    if not report.ok:
+        sys.exit(1)
+
+
 COMMANDS: list[Callable[..., Any]] = [
     init_command,
     demo_command,
@@ -188,6 +243,7 @@ COMMANDS: list[Callable[..., Any]] = [
     tokens_group,
     residents_group,
     ledger_group,
+    pdf_group,
 ]
 
 

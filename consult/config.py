@@ -40,6 +40,10 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(_env("CONSULT_MAX_UPLOAD_MB", "10") or 10) * 1024 * 1024
         # One attachment of a meeting (PDF, PNG, JPEG); larger files get 422 from the service,
         # and a request over MAX_CONTENT_LENGTH gets 413 before it is read.
+        # Signed documents (issue 5): an optional RFC 3161 timestamp service for signatures, and
+        # the largest PDF the public verification page accepts.
+        self.TIMESTAMP_URL = _env("CONSULT_TIMESTAMP_URL", "") or None
+        self.VERIFY_MAX_BYTES = int(_env("CONSULT_VERIFY_MAX_MB", "10") or 10) * 1024 * 1024
         self.ATTACHMENT_MAX_BYTES = int(_env("CONSULT_ATTACHMENT_MAX_MB", "10") or 10) * 1024 * 1024
         self.RATELIMIT_STORAGE_URI = _env("CONSULT_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True

@@ -2,6 +2,12 @@
 
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
+from consult.documents.models import (
+    CertificateAuthority,
+    Minutes,
+    MinutesSignature,
+    SignerCertificate,
+)
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
 from consult.meetings.candidate_models import Candidate, VoterRollPublication
 from consult.meetings.charter_models import Charter
@@ -45,6 +51,7 @@ __all__ = [
     "AuditEntry",
     "Body",
     "Candidate",
+    "CertificateAuthority",
     "Charter",
     "Community",
     "CommunityKey",
@@ -54,6 +61,8 @@ __all__ = [
     "Invitation",
     "Meeting",
     "Membership",
+    "Minutes",
+    "MinutesSignature",
     "OpenBallot",
     "PaperEntry",
     "PaperResolution",
@@ -64,6 +73,7 @@ __all__ = [
     "ResidentVersion",
     "RoleAssignment",
     "SecretBallot",
+    "SignerCertificate",
     "ThrottleEvent",
     "User",
     "VerificationCode",

@@ -65,6 +65,18 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "votes:ballot:cast": frozenset({Role.RESIDENT}),
     "votes:result:read": PUBLIC,
     "votes:ledger:read": PUBLIC,
+    # Signed minutes (issue 5): the recorder (or staff) writes the draft; the recorder, the
+    # chair and a supervisor sign, each in their own role (the service checks the role itself);
+    # published minutes are public, drafts and versions being signed only for the committee
+    # and the supervisors. Anyone may check a PDF.
+    "minutes:minutes:read": PUBLIC,
+    "minutes:draft:read": _COMMITTEE | _OVERSIGHT,
+    "minutes:minutes:write": frozenset({Role.STAFF, Role.RECORDER}),
+    "minutes:minutes:sign": frozenset({Role.RECORDER, Role.CHAIR, Role.SUPERVISOR}),
+    "documents:certificate:read": frozenset({Role.RECORDER, Role.CHAIR, Role.SUPERVISOR}),
+    "documents:certificate:revoke": frozenset({Role.STAFF}),
+    "documents:authority:read": PUBLIC,
+    "documents:pdf:verify": PUBLIC,
 }
 
 

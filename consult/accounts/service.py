@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -191,6 +192,11 @@ def grant_role(actor: Actor, community_id: int, email: str, role: str) -> RoleAs
     return assignment
 
 
+#: Called when a role ends, after its audit entry, in the same transaction: upper layers attach
+#: what follows from it (documents: the signer's certificate for that role is revoked).
+ROLE_ENDED: list[Callable[[Actor, RoleAssignment], None]] = []
+
+
 def revoke_role(actor: Actor, community_id: int, assignment_id: int) -> RoleAssignment:
     require(actor, "accounts:roles:manage", community_id)
     assignment = db.session.get(RoleAssignment, assignment_id)
@@ -211,6 +217,8 @@ def revoke_role(actor: Actor, community_id: int, assignment_id: int) -> RoleAssi
         community_id=community_id,
         payload={"user_id": assignment.user_id, "role": assignment.role},
     )
+    for hook in ROLE_ENDED:
+        hook(actor, assignment)
     return assignment
 
 

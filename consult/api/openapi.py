@@ -17,6 +17,7 @@ from consult.api import (
     spec_candidates,
     spec_charters,
     spec_meetings,
+    spec_minutes,
     spec_votes,
 )
 from consult.web.permissions import permission, route_permission
@@ -32,6 +33,7 @@ _MODULES: tuple[Any, ...] = (
     spec_charters,
     spec_candidates,
     spec_votes,
+    spec_minutes,
 )
 
 

@@ -33,9 +33,12 @@ from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from consult import clock
 from consult.accounts.models import RoleAssignment, User, VerificationCode
 from consult.actor import Actor
 from consult.audit.models import AuditEntry
+from consult.documents.models import Minutes, MinutesSignature, SignerCertificate
+from consult.documents.service import authority
 from consult.extensions import db
 from consult.meetings.attachments import add_attachment
 from consult.meetings.service import notice_meeting
@@ -65,6 +68,12 @@ COMMITTEE_WRITE: Who = STAFF
 SELF_CHECK_IN: Who = frozenset({"resident", "representative", "admin"})
 #: Cast a ballot: the same verified residents (the vote's frozen roll decides the rest).
 VOTERS: Who = SELF_CHECK_IN
+#: Write the minutes' draft and start an erratum: staff and the recorder (the world has no
+#: recorder), and the administrator.
+MINUTES_WRITERS: Who = STAFF
+#: Sign minutes and see one's signing certificates: the recorder, the chair and a supervisor
+#: (the world's only one of them is the supervisor), and the administrator.
+SIGNERS: Who = frozenset({"supervisor", "admin"})
 
 API = "/api/v1"
 C = "/c/<code>"
@@ -238,6 +247,23 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("/meetings/<int:meeting_id>/attachments", "POST"): STAFF,
     ("/attachments/<int:attachment_id>/withdraw", "POST"): STAFF,
     ("/attachments/<int:attachment_id>", "GET"): EVERYONE,
+    # ---------------------------------------------------------------- web: minutes (issue 5)
+    # Staff and the recorder write the draft and start an erratum; the recorder, the chair and
+    # a supervisor sign (the service checks the role itself); anyone downloads what the reader
+    # may see and checks a PDF; signers see their own certificates; the CA is public.
+    ("/meetings/<int:meeting_id>/minutes/edit", "GET"): MINUTES_WRITERS,
+    ("/meetings/<int:meeting_id>/minutes/edit", "POST"): MINUTES_WRITERS,
+    ("/meetings/<int:meeting_id>/minutes/erratum", "POST"): MINUTES_WRITERS,
+    ("/meetings/<int:meeting_id>/minutes/sign", "GET"): SIGNERS,
+    ("/meetings/<int:meeting_id>/minutes/sign", "POST"): SIGNERS,
+    ("/meetings/<int:meeting_id>/minutes.pdf", "GET"): EVERYONE,
+    ("/documents/verify", "GET"): EVERYONE,
+    ("/documents/verify", "POST"): EVERYONE,
+    (f"{C}/certificates", "GET"): SIGNERS,
+    (f"{C}/certificates/revoke", "POST"): SIGNERS,
+    (f"{C}/certificates/upload", "POST"): SIGNERS,
+    (f"{C}/ca.pem", "GET"): EVERYONE,
+    (f"{C}/ca.crl", "GET"): EVERYONE,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.
@@ -310,8 +336,12 @@ def url_values(world: World) -> dict[str, str]:
         Actor.system("tests"), papers, filename="通知.pdf", content=b"%PDF-1.4 matrix"
     )
     notice_meeting(Actor.system("tests"), papers)
-    # A closed vote of a meeting in session: every vote route has an object to read.
     system = Actor.system("tests")
+    # Minutes of the noticed meeting, published (rows only: the matrix asks who may read them,
+    # not whether they are well signed), and the community's CA: the PDF and CA routes answer.
+    authority(system, world.community, current_app.extensions["consult.field_cipher"])
+    _published_minutes(meeting, world.users["staff"].id)
+    # A closed vote of a meeting in session: every vote route has an object to read.
     running = make_meeting(world.community, body, state="in_session")
     vote = open_vote(system, create_vote(system, running.agenda[0], secret=True))
     close_vote(system, vote, current_app.extensions["consult.field_cipher"])
@@ -327,6 +357,41 @@ def url_values(world: World) -> dict[str, str]:
         "attachment_id": str(attachment.id),
         "vote_id": str(vote.id),
     }
+
+
+def _published_minutes(meeting: Any, signer_id: int) -> None:
+    certificate = SignerCertificate(
+        community_id=meeting.community_id,
+        user_id=signer_id,
+        role="supervisor",
+        serial="1",
+        subject="CN=matrix",
+        certificate_pem="",
+        fingerprint="matrix",
+        pkcs12=b"",
+        not_after=clock.now(),
+    )
+    minutes = Minutes(
+        meeting_id=meeting.id,
+        community_id=meeting.community_id,
+        version=1,
+        document_id="MIN-MATRIX",
+        state="published",
+        published_at=clock.now(),
+    )
+    db.session.add_all([certificate, minutes])
+    db.session.flush()
+    db.session.add(
+        MinutesSignature(
+            minutes_id=minutes.id,
+            role="supervisor",
+            user_id=signer_id,
+            certificate_id=certificate.id,
+            sha256="0" * 64,
+            pdf=b"%PDF-1.7 matrix",
+        )
+    )
+    db.session.flush()
 
 
 def in_order(pairs: set[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ from consult.accounts.policy import can
 from consult.actor import Role
 from consult.documents import service as documents
 from consult.documents.forms import (
+    FORGOTTEN,
     ErratumForm,
     FirstSignForm,
     RevokeForm,
@@ -52,13 +53,14 @@ from consult.documents.models import (
 )
 from consult.documents.verify import SignatureReport
 from consult.errors import DomainError, Invalid, NotFound
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.meetings import service as meetings
 from consult.meetings.models import Meeting, MeetingState
 from consult.registry.models import Community, Resident
 from consult.web.actions import act
 from consult.web.documents import toolkit
 from consult.web.labels import role_label
+from consult.web.limits import rate_limited
 from consult.web.permissions import permission
 
 bp = Blueprint("documents", __name__)
@@ -98,6 +100,15 @@ def problem_label(code: str) -> str:
         "modified_after_signing": _("Something not allowed was added after this signature."),
         "unreadable": _("This signature cannot be read."),
     }.get(code, code)
+
+
+def revocation_label(reason: str | None) -> str:
+    return {
+        FORGOTTEN: _("replaced (passphrase forgotten or a new certificate)"),
+        documents.KEY_COMPROMISE: _("someone else may know the passphrase"),
+        documents.ROLE_ENDED: _("the role ended"),
+        "cessation_of_operation": _("no longer used"),
+    }.get(reason or "", reason or "")
 
 
 def problem_text(exc: DomainError) -> str:
@@ -169,10 +180,11 @@ class Version:
     steps: tuple[Step, ...]
     next_role: str | None  # None once every signature is on it
     replaced_by: Minutes | None  # the erratum that superseded it
+    signer_ids: frozenset[int]  # who signed it (one person signs a version once)
 
     @property
     def has_pdf(self) -> bool:
-        return any(s.done for s in self.steps)
+        return bool(self.signer_ids)
 
 
 @dataclass(frozen=True)
@@ -200,7 +212,9 @@ def _names(user_ids: set[int]) -> dict[int, str]:
     return {uid: resident or display or "" for uid, resident, display in rows}
 
 
-def _version(minutes: Minutes, done: list[MinutesSignature], names: dict[int, str]) -> Version:
+def _version(
+    minutes: Minutes, done: list[MinutesSignature], names: dict[int, str], newer: Minutes | None
+) -> Version:
     by_role = {s.role: s for s in done}
     next_role = SIGNING_ORDER[len(done)].value if len(done) < len(SIGNING_ORDER) else None
     steps = tuple(
@@ -209,7 +223,7 @@ def _version(minutes: Minutes, done: list[MinutesSignature], names: dict[int, st
         else Step(r.value, is_next=r.value == next_role)
         for r in SIGNING_ORDER
     )
-    return Version(minutes, steps, next_role, None)
+    return Version(minutes, steps, next_role, newer, frozenset(s.user_id for s in done))
 
 
 def _versions(meeting: Meeting, *, public: bool) -> tuple[Version, ...]:
@@ -218,12 +232,8 @@ def _versions(meeting: Meeting, *, public: bool) -> tuple[Version, ...]:
         shown = [m for m in shown if m.state in (MinutesState.PUBLISHED, MinutesState.SUPERSEDED)]
     signed = {m.id: documents.signatures(m) for m in shown}
     names = _names({s.user_id for done in signed.values() for s in done})
-    by_previous = {m.previous_id: m for m in shown if m.previous_id is not None}
-    return tuple(
-        Version(v.minutes, v.steps, v.next_role, by_previous.get(m.id))
-        for m in shown
-        for v in [_version(m, signed[m.id], names)]
-    )
+    newer = {m.previous_id: m for m in shown if m.previous_id is not None}
+    return tuple(_version(m, signed[m.id], names, newer.get(m.id)) for m in shown)
 
 
 def _sign_role(meeting: Meeting, latest: Version | None) -> str | None:
@@ -232,10 +242,9 @@ def _sign_role(meeting: Meeting, latest: Version | None) -> str | None:
         return None
     if meeting.meeting_state is not MeetingState.ADJOURNED:
         return None
-    if Role(latest.next_role) not in g.actor.roles:
+    if Role(latest.next_role) not in g.actor.roles or g.actor.user_id in latest.signer_ids:
         return None
-    signed_by = {s.user_id for s in documents.signatures(latest.minutes)}
-    return None if g.actor.user_id in signed_by else latest.next_role
+    return latest.next_role
 
 
 def minutes_panel(meeting: Meeting, public: bool = False) -> Panel:
@@ -256,6 +265,8 @@ def _minutes_helpers() -> dict[str, Any]:
         "published_minutes": documents.published_minutes,
         "minutes_state_label": minutes_state_label,
         "signing_role_label": role_label,
+        "problem_label": problem_label,
+        "revocation_label": revocation_label,
         "erratum_form": lambda: ErratumForm(formdata=None),
     }
 
@@ -350,7 +361,7 @@ def _attempts() -> str:
 
 @bp.route("/meetings/<int:meeting_id>/minutes/sign", methods=["GET", "POST"])
 @permission("minutes:minutes:sign")
-@limiter.limit(_attempts, methods=["POST"])
+@rate_limited(_attempts, methods=["POST"])
 def sign(meeting_id: int) -> Any:
     """Sign the newest version in the role whose turn it is (the first time in a role, with a
     new passphrase that creates the signer's certificate)."""
@@ -459,9 +470,13 @@ class Checked:
 
     check: documents.DocumentCheck
     filename: str
-    timezone: str | None
+    community: Community | None  # whose minutes this file is, if consult issued it
     signed_at: tuple[datetime | None, ...]
     replaced_by: Minutes | None
+
+    @property
+    def timezone(self) -> str | None:
+        return self.community.timezone if self.community is not None else None
 
     @property
     def rows(self) -> list[tuple[SignatureReport, datetime | None]]:
@@ -476,7 +491,7 @@ class Checked:
 
 @bp.route("/documents/verify", methods=["GET", "POST"])
 @permission("documents:pdf:verify")
-@limiter.limit(_attempts, methods=["POST"])
+@rate_limited(_attempts, methods=["POST"])
 def verify() -> Any:
     """Anyone checks a PDF: who signed, in which role, when, intact, trusted, and whether it is
     the current version consult published. `?document=ID` (the QR code) says what that id is."""
@@ -508,17 +523,16 @@ def _check_upload(form: VerifyForm) -> tuple[Checked | None, int]:
 
 
 def _checked(check: documents.DocumentCheck, filename: str) -> Checked:
-    zone = None
+    community = None
     replaced_by = None
     if check.meeting is not None and check.minutes is not None:
         community = db.session.get(Community, check.meeting.community_id)
-        zone = community.timezone if community is not None else None
         replaced_by = _replacement(check.minutes)
     times = tuple(
         datetime.fromisoformat(s.signed_at) if s.signed_at else None
         for s in check.report.signatures
     )
-    return Checked(check, filename[:200], zone, times, replaced_by)
+    return Checked(check, filename[:200], community, times, replaced_by)
 
 
 def _replacement(minutes: Minutes) -> Minutes | None:
@@ -560,7 +574,6 @@ def _authority(community: Community) -> dict[str, str] | None:
     return {
         "subject": cert.subject.rfc4514_string(),
         "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
-        "not_after": cert.not_valid_after_utc.isoformat(),
     }
 
 
@@ -607,7 +620,7 @@ def revoke(code: str) -> Any:
 
 @bp.route("/c/<code>/certificates/upload", methods=["POST"])
 @permission("documents:certificate:read")
-@limiter.limit(_attempts, methods=["POST"])
+@rate_limited(_attempts, methods=["POST"])
 def upload(code: str) -> Any:
     """A PKCS#12 issued elsewhere, for one of the signer's roles (it replaces the one in force)."""
     form = _upload_form()

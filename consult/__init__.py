@@ -139,11 +139,13 @@ def _register(app: Flask) -> None:
     from consult.web.errors import register_error_handlers
     from consult.web.helpers import register_template_helpers
     from consult.web.home import bp as home_bp
+    from consult.web.limits import register_rate_limit_filter
     from consult.web.permissions import register_permission_gate
     from consult.web.security import register_security_headers
     from consult.web.transaction import register_unit_of_work
 
     register_permission_gate(app)
+    register_rate_limit_filter(app)
     register_unit_of_work(app)
     register_security_headers(app)
     register_error_handlers(app)

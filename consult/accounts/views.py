@@ -14,9 +14,10 @@ from consult.accounts.forms import EmptyForm, GrantRoleForm, LoginForm, SignUpFo
 from consult.accounts.policy import PUBLIC
 from consult.actor import GRANTABLE_ROLES
 from consult.errors import Conflict, DomainError, Invalid, TooMany
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.registry.enrolment import redeem_verification_code
 from consult.web.labels import domain_message, role_label
+from consult.web.limits import rate_limited
 from consult.web.permissions import AUTHENTICATED, permission
 
 bp = Blueprint("accounts", __name__)
@@ -37,7 +38,7 @@ def _login_limit() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @permission(PUBLIC)
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(_login_limit, methods=["POST"])
 def login() -> Any:
     form = LoginForm()
     status = 200
@@ -80,7 +81,7 @@ def logout() -> Any:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @permission(PUBLIC)
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(_login_limit, methods=["POST"])
 def signup() -> Any:
     form = SignUpForm()
     if form.validate_on_submit():
@@ -111,7 +112,7 @@ def signup() -> Any:
 
 @bp.route("/verify", methods=["GET", "POST"])
 @permission(AUTHENTICATED)
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(_login_limit, methods=["POST"])
 def verify() -> Any:
     form = VerifyCodeForm()
     status = 200

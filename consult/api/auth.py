@@ -15,10 +15,11 @@ from consult.api.common import Field, Malformed, read_body
 from consult.api.render import account_json
 from consult.crypto.fields import token_hash
 from consult.errors import Invalid, Unauthenticated
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.registry.enrolment import actor_for, communities_of, redeem_verification_code
 from consult.registry.models import Community
 from consult.web.actor import request_user
+from consult.web.limits import rate_limited
 from consult.web.permissions import AUTHENTICATED, permission
 
 
@@ -36,7 +37,7 @@ _CREDENTIALS = {
 
 @bp.route("/auth/token", methods=["POST"])
 @permission(PUBLIC)
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(_login_limit, methods=["POST"])
 def create_token() -> Any:
     body = read_body(_CREDENTIALS)
     user = accounts.authenticate(
@@ -106,7 +107,7 @@ def me() -> Any:
 
 @bp.route("/me/verify", methods=["POST"])
 @permission(AUTHENTICATED)
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(_login_limit, methods=["POST"])
 def verify_me() -> Any:
     body = read_body({"code": Field(max_length=40)})
     try:

@@ -25,11 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import load_only
 
 from consult import clock
 from consult.accounts.policy import can, require
@@ -98,39 +97,67 @@ def _share_locked(vote_id: int) -> Vote | None:
     return db.session.execute(statement).scalars().first()
 
 
-#: PostgreSQL, for a cast (the rush of the last hour): the vote's fair-queue advisory lock and
-#: its shared row lock in one statement, reading only what a cast needs (the rest loads if ever
-#: touched). Built once, with the vote id bound.
-_LOCKED_FOR_CAST = (
-    select(Vote, func.pg_advisory_xact_lock_shared(_VOTE_LOCK_CLASS, bindparam("vote")))
-    .options(
-        load_only(
-            Vote.community_id,
-            Vote.meeting_id,
-            Vote.state,
-            Vote.secret,
-            Vote.options_json,
-            Vote.seats,
-            Vote.unit,
-            Vote.opens_at,
-            Vote.closes_at,
-        )
+class BallotBox(Protocol):
+    """What checking and storing a ballot reads of its vote (a Vote, or a CastTarget)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def seats(self) -> int | None: ...
+    @property
+    def opens_at(self) -> datetime | None: ...
+    @property
+    def closes_at(self) -> datetime | None: ...
+    @property
+    def options(self) -> list[str]: ...
+    @property
+    def is_election(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CastTarget:
+    """An open secret vote as a cast reads it under its locks: only what a ballot needs (the
+    rush of the last hour reads this once per ballot, without loading the whole Vote)."""
+
+    id: int
+    community_id: int
+    unit: str
+    seats: int | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    options: list[str]
+
+    @property
+    def is_election(self) -> bool:
+        return self.seats is not None
+
+
+#: PostgreSQL, for a cast: the vote's fair-queue advisory lock and its shared row lock in one
+#: statement (as get_vote(lock="share") takes them), reading only what a secret cast needs.
+#: Built once.
+_LOCKED_FOR_CAST = text(
+    "SELECT id, community_id, state, secret, unit, seats, opens_at, closes_at, options, "
+    "pg_advisory_xact_lock_shared(:cls, id) FROM votes WHERE id = :vote FOR SHARE OF votes"
+).bindparams(cls=_VOTE_LOCK_CLASS)
+
+
+def _open_secret_vote(vote_id: int) -> CastTarget | None:
+    """PostgreSQL: the open secret vote `vote_id`, read under its locks; None for anything else
+    (not open, named, unknown: the general path reads and refuses it)."""
+    row = db.session.execute(_LOCKED_FOR_CAST, {"vote": vote_id}).first()
+    if row is None or row.state != VoteState.OPEN or not row.secret:
+        return None
+    return CastTarget(
+        id=row.id,
+        community_id=row.community_id,
+        unit=row.unit,
+        seats=row.seats,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        options=list(json.loads(row.options)),
     )
-    .where(Vote.id == bindparam("vote"))
-    .with_for_update(read=True, of=Vote)
-    .execution_options(populate_existing=True)
-)
-
-
-def _locked_for_cast(actor: Actor, vote_id: int) -> Vote:
-    """The vote a ballot is cast in, under the locks get_vote(lock="share") takes; a vote that
-    is not open is read as anyone may see it (the caller refuses it)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return get_vote(actor, vote_id, lock="share")
-    found = db.session.execute(_LOCKED_FOR_CAST, {"vote": vote_id}).scalars().first()
-    if found is not None and found.vote_state is VoteState.OPEN:
-        return found  # open: its meeting is in session, hence public (or it is standalone)
-    return get_vote(actor, vote_id)
 
 
 def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:
@@ -619,7 +646,7 @@ def insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
 
 
 def _cast_secret(
-    actor: Actor, vote: Vote, choice: str, code: str, on_behalf_of: int | None
+    actor: Actor, vote: BallotBox, choice: str, code: str, on_behalf_of: int | None
 ) -> CastResult:
     assert actor.resident_id is not None
     roll, took, stored = db.session.execute(
@@ -652,7 +679,7 @@ def _not_on_roll(on_behalf_of: int | None) -> NoReturn:
     )
 
 
-def _already_voted(vote: Vote) -> Conflict:
+def _already_voted(vote: BallotBox) -> Conflict:
     return Conflict(
         "a ballot has already been cast for this voter"
         + (" (household)" if vote.unit == VoterUnit.HOUSEHOLDS else ""),
@@ -690,7 +717,7 @@ def _receipt(given: str | None) -> str:
         ) from None
 
 
-def in_window(vote: Vote) -> None:
+def in_window(vote: BallotBox) -> None:
     now = clock.now()
     if vote.opens_at is not None and now < vote.opens_at:
         raise Conflict(
@@ -706,7 +733,7 @@ def in_window(vote: Vote) -> None:
         )
 
 
-def ballot_choice(vote: Vote, choice: str | None, marks: Sequence[str] | None) -> str:
+def ballot_choice(vote: BallotBox, choice: str | None, marks: Sequence[str] | None) -> str:
     """What a ballot stores: one of the options, or for an election the candidates marked (at
     most the seats; none is a blank ballot) as canonical JSON."""
     if vote.is_election:
@@ -768,14 +795,22 @@ def cast_ballot(
     its id (read here, locked, once)."""
     if actor.resident_id is None:
         raise NotAllowed("only a verified resident votes", code="not_eligible")
-    vote = _locked_for_cast(actor, vote if isinstance(vote, int) else vote.id)
+    vote_id = vote if isinstance(vote, int) else vote.id
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The rush of the last hour: an open secret vote, its locks, the checks and the
+        # ballot in two statements (the read under the locks, then the cast).
+        target = _open_secret_vote(vote_id)
+        if target is not None:
+            require(actor, "votes:ballot:cast", target.community_id)
+            in_window(target)
+            choice = ballot_choice(target, choice, marks)
+            return _cast_secret(actor, target, choice, _receipt(receipt), on_behalf_of)
+    vote = get_vote(actor, vote_id, lock="share")
     require(actor, "votes:ballot:cast", vote.community_id)
     vote.require(VoteState.OPEN, "vote")
     in_window(vote)
     choice = ballot_choice(vote, choice, marks)
     code = _receipt(receipt)
-    if vote.secret and db.session.get_bind().dialect.name == "postgresql":
-        return _cast_secret(actor, vote, choice, code, on_behalf_of)
     row = _roll_row(vote, actor.resident_id, on_behalf_of)
     if not vote.secret:
         _room_left(vote)

@@ -298,3 +298,29 @@ def test_verifying_needs_a_sign_in_and_a_code(client, world):
     missing = client.post("/api/v1/me/verify", json={}, headers=newcomer)
     assert missing.status_code == 422
     assert error_of(missing)["details"] == {"code": "required"}
+
+
+def test_limits_are_declared_with_rate_limited(app):
+    """Only routes marked by consult.web.limits.rate_limited are checked for limits (the others
+    skip Flask-Limiter's work): a bare `limiter.limit` would silently never apply."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "consult"
+    bare = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "limits.py" and "limiter.limit(" in path.read_text(encoding="utf-8")
+    ]
+    assert bare == []
+    limited = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "rate_limited", False)
+    }
+    assert limited == {
+        "accounts.login",
+        "accounts.signup",
+        "accounts.verify",
+        "api.create_token",
+        "api.verify_me",
+    }

@@ -103,6 +103,12 @@ def demo_command(as_json: bool) -> None:
         click.echo(f"  {m['title']}  staff: {m['staff_page']}  public: {m['public_page']}")
         for page in m.get("votes", []):
             click.echo(f"    vote result, receipt check and ledger: {page}")
+        if m.get("minutes"):
+            signed = m["minutes"]
+            click.echo(
+                f"    signed minutes: {signed['pdf']} — check it at {signed['verify']} "
+                f"(demo signers' passphrase: {signed['passphrase']})"
+            )
     for vote in demo.get("open_votes", []):
         click.echo(
             f"Open vote: {vote['title']} — sign in as resident@heping.demo and open "

@@ -42,6 +42,8 @@ class Config:
         # and a request over MAX_CONTENT_LENGTH gets 413 before it is read.
         # Signed documents (issue 5): an optional RFC 3161 timestamp service for signatures, and
         # the largest PDF the public verification page accepts.
+        # The site's public address, printed in documents' QR codes (default: the request's).
+        self.PUBLIC_URL = _env("CONSULT_PUBLIC_URL", "") or None
         self.TIMESTAMP_URL = _env("CONSULT_TIMESTAMP_URL", "") or None
         self.VERIFY_MAX_BYTES = int(_env("CONSULT_VERIFY_MAX_MB", "10") or 10) * 1024 * 1024
         self.ATTACHMENT_MAX_BYTES = int(_env("CONSULT_ATTACHMENT_MAX_MB", "10") or 10) * 1024 * 1024

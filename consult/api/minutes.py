@@ -11,9 +11,9 @@ from werkzeug.exceptions import UnsupportedMediaType
 from consult.api import bp
 from consult.api.common import ID, Field, Malformed, created, read_body
 from consult.documents import service as documents
+from consult.documents.toolkit import toolkit
 from consult.errors import Invalid
 from consult.meetings import service as meetings
-from consult.web.documents import toolkit
 from consult.web.permissions import permission
 
 _DRAFT = {

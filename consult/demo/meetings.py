@@ -25,6 +25,7 @@ from consult import clock
 from consult.accounts.models import User
 from consult.actor import Actor
 from consult.crypto.fields import FieldCipher
+from consult.demo.minutes import ensure_minutes
 from consult.extensions import db
 from consult.meetings import attachments, candidates, charter, service
 from consult.meetings.models import Body, Meeting
@@ -246,6 +247,8 @@ def ensure_meetings(
             options=["设在北门", "设在南门", "两处都设"],
         )
         voting.open_vote(actor, standalone, closes_at=now + timedelta(days=14))
+    # The past meeting's minutes, signed by the recorder, the chair and a supervisor.
+    signed = ensure_minutes(actor, community, past, running, cipher)
     return [
         {
             "title": m.title,
@@ -254,6 +257,7 @@ def ensure_meetings(
             "public_page": f"/notices/{m.id}",
             "ical": f"/notices/{m.id}.ics",
             "votes": [f"/votes/{v.id}" for v in voting.votes_of_meeting(m)],
+            **({"minutes": signed} if m is past and signed else {}),
         }
         for m in (upcoming, past, running, election)
     ]

@@ -656,7 +656,9 @@ def minutes_document(
         document_id=minutes.document_id,
         verification_url=verification_url,
         body_name=community.name,
-        meeting_kind=meeting.body.name,
+        # A body is usually named after its community (和平里社区居民代表会议): the title
+        # prints the community once.
+        meeting_kind=meeting.body.name.removeprefix(community.name) or meeting.body.name,
         time=_local(community, meeting.opened_at or meeting.starts_at, minutes.lang)
         + (
             "–" + _local(community, meeting.adjourned_at, minutes.lang)[-5:]

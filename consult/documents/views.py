@@ -51,6 +51,7 @@ from consult.documents.models import (
     SignerCertificate,
     SigningRole,
 )
+from consult.documents.toolkit import toolkit
 from consult.documents.verify import SignatureReport
 from consult.errors import DomainError, Invalid, NotFound
 from consult.extensions import db
@@ -58,7 +59,6 @@ from consult.meetings import service as meetings
 from consult.meetings.models import Meeting, MeetingState
 from consult.registry.models import Community, Resident
 from consult.web.actions import act
-from consult.web.documents import toolkit
 from consult.web.labels import role_label
 from consult.web.limits import rate_limited
 from consult.web.permissions import permission

@@ -29,10 +29,10 @@ from consult.documents.models import (
     SignerCertificate,
 )
 from consult.documents.signing import sign_pdf
+from consult.documents.toolkit import toolkit
 from consult.errors import Conflict, Invalid, NotAllowed
 from consult.extensions import db
 from consult.registry.enrolment import actor_for
-from consult.web.documents import toolkit
 from tests.factories import make_meeting, make_resident, make_user
 
 PASSPHRASES = {

@@ -229,10 +229,13 @@ _NOT_SHOWN = {("registry/code_slip.html", "slip-page")}
 
 def unmarked_text(source: str) -> list[tuple[int, str]]:
     """The template's literal text with every {{ }} and {% %} replaced by a neutral mark
-    (the lexer drops {# #} comments), then searched for Latin letters."""
+    (the lexer drops {# #} comments), then searched for Latin letters. A `style` block holds
+    CSS for the layout's <style> element (the PDF templates), not shown text."""
     parts: list[str] = []
     line = 1
-    for lineno, kind, value in _JINJA.lex(source):
+    tokens = list(_JINJA.lex(source))
+    blocks: list[str] = []
+    for n, (lineno, kind, value) in enumerate(tokens):
         parts.append("\n" * max(0, lineno - line))
         line = max(line, lineno)
         if kind == "data":
@@ -240,10 +243,28 @@ def unmarked_text(source: str) -> list[tuple[int, str]]:
             line += value.count("\n")
         elif kind in ("variable_begin", "block_begin"):
             parts.append(MARK)
+            tag = _tag_words(tokens, n) if kind == "block_begin" else ()
+            if tag[:1] == ("block",) and len(tag) > 1:
+                blocks.append(tag[1])
+                if tag[1] == "style":
+                    parts.append("<style>")
+            elif tag[:1] == ("endblock",) and blocks and blocks.pop() == "style":
+                parts.append("</style>")
     finder = _TextFinder()
     finder.feed("".join(parts))
     finder.close()
     return finder.found
+
+
+def _tag_words(tokens: list[tuple[int, str, str]], start: int) -> tuple[str, ...]:
+    """The names of the {% %} tag beginning at `start`: ("block", "style"), ("endblock",)."""
+    words = []
+    for _lineno, kind, value in tokens[start + 1 :]:
+        if kind == "block_end":
+            break
+        if kind == "name":
+            words.append(value)
+    return tuple(words[:2])
 
 
 def test_the_text_finder_catches_unmarked_english() -> None:
@@ -254,6 +275,8 @@ def test_the_text_finder_catches_unmarked_english() -> None:
         "{% endblock %}"
     )
     assert unmarked_text(source) == [(3, "Not marked"), (4, "input placeholder='Type here'")]
+    css = '{% extends "pdf/base.html" %}{% block style %}\n.a { color: red; }\n{% endblock %}'
+    assert unmarked_text(css + "{% block body %}<p>Shown</p>{% endblock %}") == [(3, "Shown")]
 
 
 def test_templates_show_no_unmarked_english_text() -> None:

@@ -264,6 +264,13 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{C}/certificates/upload", "POST"): SIGNERS,
     (f"{C}/ca.pem", "GET"): EVERYONE,
     (f"{C}/ca.crl", "GET"): EVERYONE,
+    # ---------------------------------------------------------------- API: minutes (issue 5)
+    (f"{API}/meetings/{MID}/minutes", "GET"): EVERYONE,
+    (f"{API}/meetings/{MID}/minutes", "PUT"): MINUTES_WRITERS,
+    (f"{API}/meetings/{MID}/minutes/sign", "POST"): SIGNERS,
+    (f"{API}/meetings/{MID}/minutes/erratum", "POST"): MINUTES_WRITERS,
+    (f"{API}/meetings/{MID}/minutes.pdf", "GET"): EVERYONE,
+    (f"{API}/documents/verify", "POST"): EVERYONE,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import g, jsonify, url_for
+from flask import current_app, g, jsonify, url_for
 
 from consult.accounts.policy import PUBLIC
 from consult.api import bp
 from consult.api.common import Field, created, page_of, paging, read_body
 from consult.api.render import community_json
+from consult.documents import service as documents
 from consult.errors import Invalid
 from consult.registry import service as registry
 from consult.web.permissions import permission
@@ -47,6 +48,8 @@ def create_community() -> Any:
         timezone=timezone,
         rule_set=body["rule_set"],
     )
+    # Its certificate authority for signed minutes, made with it (issue 5).
+    documents.authority(g.actor, community, current_app.extensions["consult.field_cipher"])
     return created(community_json(community), url_for("api.get_community", code=community.code))
 
 

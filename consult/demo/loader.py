@@ -19,6 +19,7 @@ from consult.crypto.fields import FieldCipher
 from consult.demo.meetings import ensure_meetings
 from consult.demo.people import to_csv
 from consult.demo.plans import ADMIN, AccountPlan, CommunityPlan, heping, shiqiao
+from consult.documents import service as documents
 from consult.errors import NotFound
 from consult.extensions import db
 from consult.registry.enrolment import create_resident_account
@@ -88,7 +89,9 @@ def _ensure_community(actor: Actor, plan: CommunityPlan) -> Community:
     try:
         return get_community(plan.code)
     except NotFound:
-        return create_community(actor, plan.code, plan.name, plan.kind)
+        community = create_community(actor, plan.code, plan.name, plan.kind)
+        documents.authority(actor, community, current_app.extensions["consult.field_cipher"])
+        return community
 
 
 def _ensure_register(

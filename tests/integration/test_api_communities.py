@@ -25,6 +25,10 @@ def test_an_admin_creates_a_community_that_anyone_can_read(client, world):
     read = client.get("/api/v1/communities/dongcheng-01")
     assert read.status_code == 200
     assert read.get_json() == response.get_json()
+    # Its certificate authority for signed minutes is made with it, and published.
+    ca = client.get("/c/dongcheng-01/ca.pem")
+    assert ca.status_code == 200
+    assert b"BEGIN CERTIFICATE" in ca.get_data()
 
 
 def test_a_village_gets_the_village_rule_set_and_may_choose_its_zone(client, world):

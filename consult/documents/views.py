@@ -12,6 +12,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
 from flask import (
     Blueprint,
     Response,
@@ -313,7 +314,12 @@ def edit(meeting_id: int) -> Any:
             problem=problem_text,
         )
     return render_template(
-        "minutes/edit.html", meeting=meeting, draft=draft, form=form, preview=_preview(draft)
+        "minutes/edit.html",
+        meeting=meeting,
+        draft=draft,
+        form=form,
+        preview=_preview(draft),
+        sign_role=minutes_panel(meeting).sign_role,
     ), (422 if form.errors else 200)
 
 
@@ -564,6 +570,20 @@ def _lookup(document_id: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- certificates
 
 
+def _readable(cert: x509.Certificate) -> str:
+    """A certificate's subject as people read it: name · unit · organisation."""
+    oids = (NameOID.COMMON_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.ORGANIZATION_NAME)
+    parts = [str(a.value) for oid in oids for a in cert.subject.get_attributes_for_oid(oid)]
+    return " · ".join(parts) or cert.subject.rfc4514_string()
+
+
+def _holder(row: SignerCertificate) -> str:
+    try:
+        return _readable(x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii")))
+    except ValueError:
+        return row.subject
+
+
 def _authority(community: Community) -> dict[str, str] | None:
     """The community's CA certificate in words, if it has one yet."""
     try:
@@ -571,10 +591,7 @@ def _authority(community: Community) -> dict[str, str] | None:
     except NotFound:
         return None
     cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
-    return {
-        "subject": cert.subject.rfc4514_string(),
-        "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
-    }
+    return {"name": _readable(cert), "fingerprint": cert.fingerprint(hashes.SHA256()).hex()}
 
 
 def _upload_form(**kwargs: Any) -> UploadCertificateForm:
@@ -594,7 +611,7 @@ def certificates(code: str) -> Any:
     """The signer's own certificates: in force, expired or revoked; revoke one; bring one."""
     return render_template(
         "documents/certificates.html",
-        certificates=documents.certificates_of(g.actor, g.community),
+        certificates=[(c, _holder(c)) for c in documents.certificates_of(g.actor, g.community)],
         authority=_authority(g.community),
         revoke_form=RevokeForm(formdata=None),
         upload_form=_upload_form(formdata=None),

@@ -230,7 +230,12 @@ def pdf_verify(file: Path, as_json: bool) -> None:
         if report.modified_after_last_signature:
             click.echo("MODIFIED after the last signature")
         if check.minutes is not None:
-            state = "current" if check.is_current else check.minutes.state
+            if check.is_current:
+                state = "current"
+            elif check.stage is not None and check.stage.role != "supervisor":
+                state = f"an earlier stage, signed as far as the {check.stage.role}"
+            else:
+                state = check.minutes.state
             click.echo(
                 f"consult document {check.minutes.document_id}, version "
                 f"{check.minutes.version} ({state})"

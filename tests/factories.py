@@ -87,11 +87,15 @@ def make_user(
     resident: Resident | None = None,
     is_admin: bool = False,
     verified: bool = True,
+    display_name: str | None = None,
 ) -> User:
+    email = email or f"user{next(_seq)}@example.org"
     user = User(
-        email=email or f"user{next(_seq)}@example.org",
+        email=email,
         password_hash=_password_hash(password),
         is_admin=is_admin,
+        # A name, as staff record one (a signature names its signer): the e-mail's local part.
+        display_name=email.split("@")[0] if display_name is None else display_name,
     )
     if resident is not None:
         user.resident_id = resident.id

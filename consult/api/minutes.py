@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from consult.api import bp
 from consult.api.common import ID, Field, Malformed, created, read_body
 from consult.documents import service as documents
 from consult.documents.toolkit import toolkit
-from consult.errors import Invalid
+from consult.errors import Invalid, NotAllowed
+from consult.extensions import db
 from consult.meetings import service as meetings
+from consult.web.limits import rate_limited
 from consult.web.permissions import permission
 
 _DRAFT = {
@@ -62,16 +64,28 @@ def get_minutes(meeting_id: int) -> Any:
     )
 
 
+def _attempts() -> str:
+    # A passphrase is tried per request: as many tries per address as a sign-in allows (the
+    # key's own throttle counts across addresses).
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
 @bp.route(f"/meetings/<{ID}:meeting_id>/minutes/sign", methods=["POST"])
 @permission("minutes:minutes:sign")
+@rate_limited(_attempts, methods=["POST"])
 def sign_minutes(meeting_id: int) -> Any:
     body = read_body(
         {"role": Field(max_length=20), "passphrase": Field(max_length=1024, single_line=False)}
     )
     meeting = meetings.get_meeting(g.actor, meeting_id)
-    signature = documents.sign_minutes(
-        g.actor, meeting, body["role"], body["passphrase"], toolkit()
-    )
+    try:
+        signature = documents.sign_minutes(
+            g.actor, meeting, body["role"], body["passphrase"], toolkit()
+        )
+    except NotAllowed as exc:
+        if exc.code == "passphrase_wrong":
+            db.session.commit()  # the failed attempt counts toward the key's throttle
+        raise
     minutes = documents.current_minutes(g.actor, meeting)
     assert minutes is not None
     return created(
@@ -113,10 +127,10 @@ def verify_document() -> Any:
         raise UnsupportedMediaType("send the PDF itself as application/pdf")
     limit = current_app.config["VERIFY_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
-        raise Invalid("the file is too large", details={"file": f"at most {limit} bytes"})
+        raise RequestEntityTooLarge(f"the file is too large: at most {limit} bytes")
     data = request.get_data(cache=False)
     if not data:
         raise Malformed("send the PDF as the request body", details={"body": "empty"})
     if len(data) > limit:
-        raise Invalid("the file is too large", details={"file": f"at most {limit} bytes"})
+        raise RequestEntityTooLarge(f"the file is too large: at most {limit} bytes")
     return jsonify(documents.check_pdf(data).as_json("upload.pdf"))

@@ -155,7 +155,10 @@ PATHS: dict[str, dict[str, Any]] = {
             "that leaves the earlier valid; the supervisor's countersignature publishes. 403 "
             "`not_signer` without that role, `passphrase_wrong`; 409 `out_of_order`, "
             "`already_signed`, `same_signer`, `meeting_open` (not adjourned), `no_minutes`; "
-            "422 `passphrase_short` for a first passphrase under 8 characters.",
+            "422 `passphrase_short` for a first passphrase under 8 characters, `missing_glyph` "
+            "for text no installed font can print; 409 `signer_unnamed` (no name on record), "
+            "`stamp_font`, `signing_failed`; 429 `passphrase_locked` after 5 wrong passphrases "
+            "for one key within 15 minutes (and a per-address limit).",
             parameters=_MEETING,
             reads_json=True,
             body=_body(ref("MinutesSigning"), example={"role": "recorder", "passphrase": "…"}),
@@ -164,6 +167,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 "404": _error("NotFound"),
                 "409": _error("Conflict"),
                 "422": _error("Invalid"),
+                "429": _error("RateLimited"),
             },
         )
     },
@@ -217,12 +221,14 @@ PATHS: dict[str, dict[str, Any]] = {
             tag="minutes",
             description="As `consult pdf verify --json` (INTERFACES.md §2), judged by pyHanko "
             "against every community's certificate authority; plus whether this is a stage of "
-            "minutes consult issued and the current version. 415 unless `application/pdf`; "
-            "422 `not_pdf`, or too large (CONSULT_VERIFY_MAX_MB).",
+            "minutes consult issued and the current version (a file consult issued is judged as "
+            "of consult's record of its last signature). 415 unless `application/pdf`; 413 "
+            "over CONSULT_VERIFY_MAX_MB; 422 `not_pdf`.",
             public=True,
             body=_body(_BINARY, media="application/pdf"),
             responses={
                 "200": _ok("The check.", ref("PdfCheck")),
+                "413": _error("TooLarge"),
                 "415": _error("UnsupportedMediaType"),
                 "422": _error("Invalid"),
             },

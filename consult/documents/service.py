@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from consult.audit.service import record
 from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
 from consult.documents import pki
+from consult.documents.fonts import FontMissing, GlyphMissing, stamp_font_path
 from consult.documents.markdown_text import markdown_to_safe_html
 from consult.documents.minutes_layout import (
     SIGNATURE_IDS,
@@ -55,10 +57,10 @@ from consult.documents.models import (
     SignerCertificate,
     SigningRole,
 )
-from consult.documents.render import RenderedPdf
-from consult.documents.signing import LocalKeySigner, StampText, sign_pdf
+from consult.documents.render import MissingGlyph, RenderedPdf
+from consult.documents.signing import LocalKeySigner, SigningFailed, StampText, sign_pdf
 from consult.documents.verify import NotAPdf, PdfReport, SignatureReport, verify_pdf
-from consult.errors import Conflict, Invalid, NotAllowed, NotFound
+from consult.errors import Conflict, Invalid, NotAllowed, NotFound, TooMany
 from consult.extensions import db
 from consult.meetings import service as meetings
 from consult.meetings.models import AgendaItem as MeetingItem
@@ -74,6 +76,11 @@ MAX_TEXT = 50_000
 KEY_COMPROMISE = "key_compromise"
 ROLE_ENDED = "affiliation_changed"
 REVOCATION_REASONS = (KEY_COMPROMISE, ROLE_ENDED, "superseded", "cessation_of_operation")
+#: Wrong passphrases tried on one signing key before it rests (the key's own throttle; the
+#: pages add a per-address limit on top).
+PASSPHRASE_FAILURES_MAX = 5
+PASSPHRASE_WINDOW_MINUTES = 15
+_THROTTLE_KIND = "signing_passphrase"
 
 
 @dataclass(frozen=True)
@@ -291,7 +298,7 @@ def _issue(
     ca = authority(actor, community, cipher)
     identity = pki.issue_signer_certificate(
         ca,
-        person_name=_person_name(user),
+        person_name=_signer_name(user),
         role=role.value,
         community_name=community.name,
         user_id=user.id,
@@ -304,9 +311,20 @@ def _issue(
 
 
 def _open(row: SignerCertificate, passphrase: str) -> pki.SignerIdentity:
+    """The signer's key. Wrong passphrases are counted per key (as failed sign-ins are per
+    account): after PASSPHRASE_FAILURES_MAX within the window the key is not tried at all. The
+    edge commits a failure even though it answers with an error (code passphrase_wrong)."""
+    window = timedelta(minutes=PASSPHRASE_WINDOW_MINUTES)
+    if accounts.recent_failures(_THROTTLE_KIND, row.fingerprint, window) >= PASSPHRASE_FAILURES_MAX:
+        raise TooMany(
+            "too many wrong passphrases for this signing key: try again in "
+            f"{PASSPHRASE_WINDOW_MINUTES} minutes",
+            code="passphrase_locked",
+        )
     try:
         return pki.open_pkcs12(row.pkcs12, passphrase)
     except pki.WrongPassphrase:
+        accounts.note_failure(_THROTTLE_KIND, row.fingerprint)
         raise NotAllowed(
             "the passphrase does not open your signing key", code="passphrase_wrong"
         ) from None
@@ -331,6 +349,16 @@ def upload_certificate(
     if identity.certificate.not_valid_after_utc <= clock.now():
         raise Invalid("this certificate has expired", details={"file": "expired"}, code="expired")
     assert actor.user_id is not None
+    user = db.session.get(User, actor.user_id)
+    assert user is not None
+    # The stamp prints the signer's name: the certificate must name the same person.
+    named = pki.common_name(identity.certificate.subject)
+    if named != _signer_name(user):
+        raise Invalid(
+            "this certificate names someone else",
+            details={"file": f"issued to {named!r}, not to {_signer_name(user)!r}"},
+            code="certificate_other_person",
+        )
     current = signer_certificate(community.id, actor.user_id, signing_role)
     if current is not None:
         _revoke(actor, current, "superseded")
@@ -410,11 +438,23 @@ def certificates_of(actor: Actor, community: Community) -> list[SignerCertificat
 
 
 def _person_name(user: User) -> str:
+    """The name a document prints for a user: their resident's name, else their display name;
+    never their e-mail address (the PDF is public)."""
     if user.resident_id is not None:
         resident = db.session.get(Resident, user.resident_id)
         if resident is not None:
             return resident.name
-    return user.display_name or user.email
+    return user.display_name.strip()
+
+
+def _signer_name(user: User) -> str:
+    name = _person_name(user)
+    if not name:
+        raise Conflict(
+            "a signature names its signer: ask staff to record your name first",
+            code="signer_unnamed",
+        )
+    return name
 
 
 def versions(actor: Actor, meeting: Meeting) -> list[Minutes]:
@@ -627,7 +667,7 @@ def _role_holder_names(community_id: int, role: Role) -> str:
         )
         .order_by(User.id)
     ).scalars()
-    return "、".join(_person_name(u) for u in users)
+    return "、".join(name for name in map(_person_name, users) if name)
 
 
 def minutes_document(
@@ -731,47 +771,47 @@ def sign_minutes(
         raise Conflict("your certificate has expired: ask staff to revoke it", code="expired")
     user = db.session.get(User, actor.user_id)
     assert user is not None
-    name = _person_name(user)
+    name = _signer_name(user)
     now = clock.now()
     stamp = StampText.for_role(name, signing_role.value)
-    if signing_role is SigningRole.RECORDER:
-        rendered = tools.render(
-            minutes_document(meeting, minutes, name, tools.verification_url(minutes.document_id))
-        )
-        boxes = rendered.anchors
-        field_of = dict(zip(SIGNING_ORDER, SIGNATURE_IDS, strict=True))
-        own = boxes[field_of[SigningRole.RECORDER]]
-        signed = sign_pdf(
-            rendered.pdf,
-            LocalKeySigner(identity),
-            field=field_of[SigningRole.RECORDER],
-            box=(own.page, *own.box),
-            certify=True,
-            new_fields=[
-                (field_of[r], boxes[field_of[r]].page, boxes[field_of[r]].box)
-                for r in SIGNING_ORDER[1:]
-            ],
-            stamp=stamp,
-            font_path=_font(tools),
-            reason="记录人签名",
-            location=community.name,
-            timestamp_url=tools.timestamp_url,
-            signed_at=now,
-        )
-        minutes.state = MinutesState.SIGNING.value
-    else:
-        previous = done[-1].pdf
-        signed = sign_pdf(
-            previous,
-            LocalKeySigner(identity),
-            field=SIGNATURE_IDS[SIGNING_ORDER.index(signing_role)],
-            stamp=stamp,
-            font_path=_font(tools),
-            reason="主持人签名" if signing_role is SigningRole.CHAIR else "监督委员会成员签名",
-            location=community.name,
-            timestamp_url=tools.timestamp_url,
-            signed_at=now,
-        )
+    signer = LocalKeySigner(identity)
+    with _printable():
+        if signing_role is SigningRole.RECORDER:
+            url = tools.verification_url(minutes.document_id)
+            rendered = tools.render(minutes_document(meeting, minutes, name, url))
+            boxes = rendered.anchors
+            field_of = dict(zip(SIGNING_ORDER, SIGNATURE_IDS, strict=True))
+            own = boxes[field_of[SigningRole.RECORDER]]
+            signed = sign_pdf(
+                rendered.pdf,
+                signer,
+                field=field_of[SigningRole.RECORDER],
+                box=(own.page, *own.box),
+                certify=True,
+                new_fields=[
+                    (field_of[r], boxes[field_of[r]].page, boxes[field_of[r]].box)
+                    for r in SIGNING_ORDER[1:]
+                ],
+                stamp=stamp,
+                font_path=_font(tools),
+                reason="记录人签名",
+                location=community.name,
+                timestamp_url=tools.timestamp_url,
+                signed_at=now,
+            )
+            minutes.state = MinutesState.SIGNING.value
+        else:
+            signed = sign_pdf(
+                done[-1].pdf,
+                signer,
+                field=SIGNATURE_IDS[SIGNING_ORDER.index(signing_role)],
+                stamp=stamp,
+                font_path=_font(tools),
+                reason="主持人签名" if signing_role is SigningRole.CHAIR else "监督委员会成员签名",
+                location=community.name,
+                timestamp_url=tools.timestamp_url,
+                signed_at=now,
+            )
     signature = MinutesSignature(
         minutes_id=minutes.id,
         role=signing_role.value,
@@ -803,12 +843,33 @@ def sign_minutes(
     return signature
 
 
-def _font(tools: Toolkit) -> Path | None:
-    if tools.font_dir is None:
-        return None
-    from consult.documents.fonts import stamp_font_path
+@contextmanager
+def _printable() -> Iterator[None]:
+    """Text a PDF cannot print is the writer's to fix (422), not a server error: a character no
+    installed font has in the draft, or in a signer's name on the stamp."""
+    try:
+        yield
+    except MissingGlyph as exc:
+        raise Invalid(
+            "the minutes contain characters no installed font can print",
+            details={"text": f"cannot print {exc.text!r}: replace or remove them"},
+            code="missing_glyph",
+        ) from None
+    except GlyphMissing as exc:
+        raise Invalid(
+            "the stamp font cannot print this signer's name",
+            details={"name": f"cannot print {exc.text!r}"},
+            code="missing_glyph",
+        ) from None
+    except FontMissing as exc:
+        raise Conflict(f"signing is not set up on this server: {exc}", code="stamp_font") from None
+    except SigningFailed as exc:
+        # e.g. the configured timestamp service did not answer: nothing was signed.
+        raise Conflict(f"the signature could not be made: {exc}", code="signing_failed") from None
 
-    return stamp_font_path(tools.font_dir)
+
+def _font(tools: Toolkit) -> Path | None:
+    return None if tools.font_dir is None else stamp_font_path(tools.font_dir)
 
 
 def _publish(minutes: Minutes) -> None:
@@ -906,17 +967,26 @@ def _revoked_at_signing(sig: SignatureReport, recorded: datetime | None) -> bool
 def check_pdf(data: bytes) -> DocumentCheck:
     """Judge any PDF: pyHanko's verdict against every community CA, revocation from our
     records, and whether this exact file is a stage of minutes consult issued (and the current
-    one). Raises Invalid for a file that is not a PDF."""
-    try:
-        report = verify_pdf(data, trust_roots=authority_certificates())
-    except NotAPdf:
-        raise Invalid(
-            "this file is not a PDF", details={"file": "not a PDF"}, code="not_pdf"
-        ) from None
+    one). Raises Invalid for a file that is not a PDF.
+
+    A file consult issued is judged as of the moment consult recorded its last signature: with
+    no trusted timestamp, consult's own record is what vouches for the signing time, and a
+    certificate that expired (five years on) or was retired with its role since then does not
+    make permanent minutes invalid. Any other file is judged as of now."""
     digest = _sha256(data)
     stage = db.session.execute(
         select(MinutesSignature).where(MinutesSignature.sha256 == digest)
     ).scalar_one_or_none()
+    try:
+        report = verify_pdf(
+            data,
+            trust_roots=authority_certificates(),
+            now=stage.signed_at if stage is not None else None,
+        )
+    except NotAPdf:
+        raise Invalid(
+            "this file is not a PDF", details={"file": "not a PDF"}, code="not_pdf"
+        ) from None
     minutes = db.session.get(Minutes, stage.minutes_id) if stage is not None else None
     recorded = {s.role: s.signed_at for s in signatures(minutes)} if minutes else {}
     judged = []
@@ -926,6 +996,7 @@ def check_pdf(data: bytes) -> DocumentCheck:
                 **{
                     **sig.__dict__,
                     "valid": False,
+                    "trusted": False,
                     "problems": (*sig.problems, "revoked"),
                 }
             )

@@ -144,6 +144,18 @@ def problem_text(exc: DomainError) -> str:
         "invalid_role": _("There is no such signing role."),
         "not_pdf": _("This file is not a PDF."),
         "forbidden": _("You are not allowed to do this."),
+        "passphrase_locked": _(
+            "Too many wrong passphrases for this signing key: wait 15 minutes and try again."
+        ),
+        "signer_unnamed": _(
+            "A signature names its signer: ask staff to record your name before you sign."
+        ),
+        "missing_glyph": _(
+            "Some characters cannot be printed in the PDF (no installed font has them): "
+            "replace or remove them in the draft."
+        ),
+        "stamp_font": _("Signing is not set up on this server (the stamp font is missing)."),
+        "certificate_other_person": _("This certificate names someone else, not you."),
     }
     if exc.code == "out_of_order" and isinstance(exc.details, dict):
         return _(
@@ -410,7 +422,10 @@ def _sign_step(meeting: Meeting, role: str, passphrase: str, *, retry: bool) -> 
     try:
         signature = documents.sign_minutes(g.actor, meeting, role, passphrase, toolkit())
     except DomainError as exc:
-        db.session.rollback()
+        if exc.code == "passphrase_wrong":
+            db.session.commit()  # the failed attempt counts toward the key's throttle
+        else:
+            db.session.rollback()
         flash(problem_text(exc), "error")
         again = url_for("documents.sign", meeting_id=meeting.id) if retry else None
         return redirect(again or _meeting_page(meeting), 303)

@@ -323,4 +323,8 @@ def test_limits_are_declared_with_rate_limited(app):
         "accounts.verify",
         "api.create_token",
         "api.verify_me",
+        "api.sign_minutes",
+        "documents.sign",
+        "documents.upload",
+        "documents.verify",
     }

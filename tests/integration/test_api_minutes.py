@@ -124,7 +124,7 @@ def test_minutes_through_the_api(
     app.config["VERIFY_MAX_BYTES"], limit = 1000, app.config["VERIFY_MAX_BYTES"]
     try:
         big = api.post("/api/v1/documents/verify", data=body, content_type="application/pdf")
-        assert big.status_code == 422
+        assert big.status_code == 413
     finally:
         app.config["VERIFY_MAX_BYTES"] = limit
     # A draft cannot change any more; an erratum can be started.

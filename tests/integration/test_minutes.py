@@ -382,3 +382,103 @@ def test_pdf_path_is_served_for_the_committee_while_signing(
 
     with pytest.raises(NotFound):
         documents.minutes_pdf(Actor.anonymous(), meeting)
+
+
+def test_wrong_passphrases_rest_the_key(
+    meeting: Any, signers: dict[str, Actor], tools: documents.Toolkit, world: Any
+) -> None:
+    from consult.errors import TooMany
+
+    _draft(signers["recorder"], meeting)
+    documents.sign_minutes(signers["recorder"], meeting, "recorder", PASSPHRASES["recorder"], tools)
+    other = make_meeting(world.community, state="adjourned")
+    _draft(signers["recorder"], other)
+    for _ in range(documents.PASSPHRASE_FAILURES_MAX):
+        with pytest.raises(NotAllowed):
+            documents.sign_minutes(signers["recorder"], other, "recorder", "guess-guess", tools)
+    # Even the right passphrase is not tried until the window has passed.
+    with pytest.raises(TooMany) as locked:
+        documents.sign_minutes(
+            signers["recorder"], other, "recorder", PASSPHRASES["recorder"], tools
+        )
+    assert locked.value.code == "passphrase_locked"
+
+
+def test_what_a_pdf_cannot_print_is_refused(
+    meeting: Any, signers: dict[str, Actor], tools: documents.Toolkit
+) -> None:
+    documents.save_minutes(signers["recorder"], meeting, "私用区字符：\ue000", {})
+    with pytest.raises(Invalid) as refused:
+        documents.sign_minutes(
+            signers["recorder"], meeting, "recorder", PASSPHRASES["recorder"], tools
+        )
+    assert refused.value.code == "missing_glyph"
+    assert db.session.execute(select(func.count(MinutesSignature.id))).scalar_one() == 0
+
+
+def test_a_signer_needs_a_name_and_their_own_certificate(
+    meeting: Any, signers: dict[str, Actor], tools: documents.Toolkit, world: Any
+) -> None:
+    nameless = make_user(
+        "nameless@example.org", community=world.community, roles=("recorder",), display_name=""
+    )
+    _draft(signers["recorder"], meeting)
+    with pytest.raises(Conflict) as refused:
+        documents.sign_minutes(
+            actor_for(nameless, world.community.id), meeting, "recorder", "long-enough-1", tools
+        )
+    assert refused.value.code == "signer_unnamed"
+    # A PKCS#12 from elsewhere that names another person is refused; one naming the signer
+    # replaces the certificate in force.
+    foreign = pki.make_community_ca("别处", "elsewhere", now=_now())
+    stranger = pki.issue_signer_certificate(
+        foreign, person_name="外人", role="recorder", community_name="别处", user_id=9, now=_now()
+    )
+    with pytest.raises(Invalid) as wrong:
+        documents.upload_certificate(
+            signers["recorder"],
+            world.community,
+            "recorder",
+            pki.pack_pkcs12(stranger, "p12-passphrase"),
+            "p12-passphrase",
+        )
+    assert wrong.value.code == "certificate_other_person"
+    own = pki.issue_signer_certificate(
+        foreign, person_name="李记录", role="recorder", community_name="别处", user_id=9, now=_now()
+    )
+    row = documents.upload_certificate(
+        signers["recorder"],
+        world.community,
+        "recorder",
+        pki.pack_pkcs12(own, "p12-passphrase"),
+        "p12-passphrase",
+    )
+    assert row.is_external
+    signed = documents.sign_minutes(
+        signers["recorder"], meeting, "recorder", "p12-passphrase", tools
+    )
+    check = documents.check_pdf(signed.pdf)
+    assert check.report.ok
+    assert not check.report.all_trusted  # signed, but not under a community's CA
+
+
+def test_published_minutes_outlive_their_certificates(
+    meeting: Any, signers: dict[str, Actor], tools: documents.Toolkit
+) -> None:
+    """Minutes are kept for ever; signer certificates last five years. A file consult issued is
+    judged as of consult's record of its signing, so it stays valid; the same bytes judged as
+    of now by pyHanko alone report the expiry."""
+    from datetime import timedelta
+
+    from consult import clock
+    from consult.documents.verify import verify_pdf
+
+    pdf = _published(meeting, signers, tools)
+    later = _now() + timedelta(days=6 * 366)
+    with clock.frozen_at(later):
+        check = documents.check_pdf(pdf)
+        assert check.report.ok
+        assert check.report.all_trusted
+        assert check.is_current
+        bare = verify_pdf(pdf, trust_roots=documents.authority_certificates(), now=later)
+    assert not bare.all_trusted

@@ -32,8 +32,6 @@ ordinary (non-async) code, as Flask views and CLI commands are.
 
 from __future__ import annotations
 
-import functools
-import os
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,32 +209,31 @@ class StampText:
         return lines
 
 
-@functools.lru_cache(maxsize=4)
-def _font_bytes(path: str, _size: int, _mtime_ns: int) -> bytes:
-    # Keyed on size and mtime too, so a replaced file is read again.
-    return Path(path).read_bytes()
-
-
 @dataclass(frozen=True)
-class _InMemoryFontFactory(GlyphAccumulatorFactory):
-    """pyHanko's GlyphAccumulatorFactory, fed from memory.
+class _StampFontFactory(GlyphAccumulatorFactory):
+    """pyHanko's GlyphAccumulatorFactory, fed the stamp font cut down to the stamp's text.
 
-    pyHanko opens the font file for every stamp and never closes it (a ResourceWarning per
-    signature, an error under the test suite's warning filter); it reads the whole file anyway,
-    for HarfBuzz. Here the 16 MB face is read once per process and each engine gets its own
-    BytesIO: fontTools' subsetting rewrites the parsed font, so engines must not share one.
+    pyHanko's own factory opens the font file for every stamp and never closes it (a
+    ResourceWarning per signature, an error under the test suite's warning filter), and its
+    GlyphAccumulator parses and subsets the whole font with fontTools: ~1.1 s per signature
+    with the 16 MB CJK face (bench/pdf.py), more than rendering the minutes. Here the font is
+    first cut down with HarfBuzz to the characters of the stamp's text (`subset`, made by
+    fonts.subset_for_text in a few milliseconds from a face parsed once per process), so the
+    accumulator works on a few kilobytes. The stamp draws nothing but that text, so nothing it
+    needs is left out. Each engine parses its own copy: fontTools' subsetting rewrites the
+    parsed font in place.
     """
+
+    subset: bytes = b""
 
     def create_font_engine(
         self, writer: BasePdfFileWriter, obj_stream: generic.StreamObject | None = None
     ) -> GlyphAccumulator:
-        stat = os.stat(self.font_file)
-        data = _font_bytes(self.font_file, stat.st_size, stat.st_mtime_ns)
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()  # type: ignore[no-untyped-call]
         return GlyphAccumulator(
             writer=writer,
-            font_handle=BytesIO(data),
+            font_handle=BytesIO(self.subset),
             font_size=self.font_size,
             ot_script_tag=self.ot_script_tag,
             ot_language_tag=self.ot_language_tag,
@@ -248,11 +245,13 @@ class _InMemoryFontFactory(GlyphAccumulatorFactory):
 
 def _stamp_style(stamp: StampText, signed_at: datetime, font_path: Path) -> TextStampStyle:
     text = "\n".join(stamp.lines(signed_at))
+    # Cut before pyHanko starts, so a character the font lacks refuses the signature at once.
+    subset = fonts.subset_for_text(font_path, text)
     return TextStampStyle(
         # Fixed text: pyHanko interpolates %(name)s parameters, so a literal % is doubled.
         stamp_text=text.replace("%", "%%"),
         text_box_style=TextBoxStyle(
-            font=_InMemoryFontFactory(str(font_path), font_size=STAMP_FONT_SIZE),
+            font=_StampFontFactory(str(font_path), font_size=STAMP_FONT_SIZE, subset=subset),
             font_size=STAMP_FONT_SIZE,
         ),
         border_width=1,
@@ -367,7 +366,8 @@ def sign_pdf(
     - `signed_at`: the signing time; default `consult.clock.now()`.
 
     Raises NotAPdf, FieldMissing, FieldAlreadySigned, SigningFailed (e.g. certifying an already
-    signed document), fonts.FontMissing.
+    signed document), fonts.FontMissing (fonts.GlyphMissing: the stamp font cannot draw a
+    character of the stamp).
     """
     document_signer = as_document_signer(signer)
     moment = signed_at or clock.now()

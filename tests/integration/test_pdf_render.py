@@ -303,6 +303,66 @@ def test_rendering_is_a_pure_function_of_its_input() -> None:
     assert set(first.anchors) == set(SIGNATURE_IDS)
 
 
+# ------------------------------------------------------------------ the ledger table
+
+
+def _ledger(rows: int) -> dict[str, Any]:
+    url = "https://consult.example.cn/verify/DIS-2025-Q3-01"
+    return {
+        "lang": "zh-Hans",
+        "title": "幸福里社区2025年第三季度财务收支明细",
+        "body_name": "幸福里社区居民委员会",
+        "period": "2025年7月1日至9月30日",
+        "facts": [("公开类别", "财务收支")],
+        "rows": [
+            {
+                "date": f"2025-07-{1 + n % 28:02d}",
+                "voucher": f"记-{n + 1:04d}",
+                "summary": "楼道照明改造材料费（LED 灯具 120 套）",
+                "category": "公益事业",
+                "direction": "支出",
+                "amount": f"{1_000 + n:,}.50",
+            }
+            for n in range(rows)
+        ],
+        "totals": [("支出合计", "99,999.00")],
+        "signatures": [
+            {"id": "sig-publisher", "role": "制表人", "name": "李秀英"},
+            {"id": "sig-supervisor", "role": "监督委员会成员", "name": "吉𠮷"},
+        ],
+        "document_id": "DIS-2025-Q3-01",
+        "verification_url": url,
+        "qr_data_uri": qr_svg_data_uri(url),
+    }
+
+
+def test_a_ledger_table_repeats_its_header_and_signs_on_the_last_page() -> None:
+    """templates/pdf/ledger_table.html (bench/pdf.py; issue 6's disclosure statement)."""
+    rows = 70
+    html = _env().get_template("pdf/ledger_table.html").render(_ledger(rows))
+    rendered = render_pdf(html)
+    assert rendered.pages >= 2
+    pages = [
+        _pdftotext(rendered.pdf, "-f", str(n), "-l", str(n)) for n in range(1, rendered.pages + 1)
+    ]
+    for text in pages:
+        if "记-" in text:
+            assert "Voucher" in text, "the header row repeats on every page with rows"
+            assert "Amount" in text
+    every = "".join(pages)
+    assert all(f"记-{n + 1:04d}" in every for n in range(rows))
+    assert "吉𠮷" in pages[-1]
+    assert "99,999.00" in every
+    width_mm, height_mm = SIGNATURE_BOX_MM
+    for sig_id in ("sig-publisher", "sig-supervisor"):
+        box = rendered.anchors[sig_id]
+        assert box.page == rendered.pages - 1
+        assert box.width == pytest.approx(width_mm * MM, abs=0.1)
+        assert box.height == pytest.approx(height_mm * MM, abs=0.1)
+    pdfaid = "http://www.aiim.org/pdfa/ns/id/"
+    assert _xmp_values(rendered.pdf, pdfaid, "part") == ["3"]
+
+
 # ------------------------------------------------------------------ glyphs
 
 

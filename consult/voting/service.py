@@ -134,19 +134,26 @@ class CastTarget:
         return self.seats is not None
 
 
-#: PostgreSQL, for a cast: the vote's fair-queue advisory lock and its shared row lock in one
-#: statement (as get_vote(lock="share") takes them), reading only what a secret cast needs.
-#: Built once.
-_LOCKED_FOR_CAST = text(
-    "SELECT id, community_id, state, secret, unit, seats, opens_at, closes_at, options, "
-    "pg_advisory_xact_lock_shared(:cls, id) FROM votes WHERE id = :vote FOR SHARE OF votes"
-).bindparams(cls=_VOTE_LOCK_CLASS)
+#: PostgreSQL, for a cast: queue for the vote (its shared advisory lock, _queue), then read
+#: what a secret cast needs in the next statement. Every change of a vote's state (open, close)
+#: holds the exclusive advisory lock until it commits, so the read — its snapshot taken after the
+#: lock is granted — sees the state as it is; no row lock is needed. (A row lock shared by
+#: concurrent casts would make PostgreSQL write a lock record and a new MultiXact for every
+#: ballot.) Built once.
+_QUEUE_FOR_CAST = text("SELECT pg_advisory_xact_lock_shared(:cls, :vote)").bindparams(
+    cls=_VOTE_LOCK_CLASS
+)
+_READ_FOR_CAST = text(
+    "SELECT id, community_id, state, secret, unit, seats, opens_at, closes_at, options "
+    "FROM votes WHERE id = :vote"
+)
 
 
 def _open_secret_vote(vote_id: int) -> CastTarget | None:
-    """PostgreSQL: the open secret vote `vote_id`, read under its locks; None for anything else
-    (not open, named, unknown: the general path reads and refuses it)."""
-    row = db.session.execute(_LOCKED_FOR_CAST, {"vote": vote_id}).first()
+    """PostgreSQL: the open secret vote `vote_id`, read after queueing for it; None for anything
+    else (not open, named, unknown: the general path reads and refuses it)."""
+    db.session.execute(_QUEUE_FOR_CAST, {"vote": vote_id})
+    row = db.session.execute(_READ_FOR_CAST, {"vote": vote_id}).first()
     if row is None or row.state != VoteState.OPEN or not row.secret:
         return None
     return CastTarget(

@@ -210,9 +210,10 @@ def pdf_verify(file: Path, as_json: bool) -> None:
     against the communities' certificate authorities; exit 1 unless every signature is intact
     and valid and nothing but permitted form filling follows a signature."""
     from consult.documents.service import check_pdf
+    from consult.documents.toolkit import timestamp_roots
 
     with command_transaction():
-        check = check_pdf(file.read_bytes())
+        check = check_pdf(file.read_bytes(), timestamp_roots=timestamp_roots())
     report = check.report
     if as_json:
         click.echo(json.dumps(check.as_json(str(file)), ensure_ascii=False))

@@ -45,6 +45,8 @@ class Config:
         # The site's public address, printed in documents' QR codes (default: the request's).
         self.PUBLIC_URL = _env("CONSULT_PUBLIC_URL", "") or None
         self.TIMESTAMP_URL = _env("CONSULT_TIMESTAMP_URL", "") or None
+        # A PEM file of the roots of the time-stamping authorities whose timestamps are trusted.
+        self.TIMESTAMP_ROOTS = _env("CONSULT_TIMESTAMP_ROOTS", "") or None
         self.VERIFY_MAX_BYTES = int(_env("CONSULT_VERIFY_MAX_MB", "10") or 10) * 1024 * 1024
         self.ATTACHMENT_MAX_BYTES = int(_env("CONSULT_ATTACHMENT_MAX_MB", "10") or 10) * 1024 * 1024
         self.RATELIMIT_STORAGE_URI = _env("CONSULT_RATELIMIT_STORAGE_URI", "memory://")

@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from consult.api import bp
 from consult.api.common import ID, Field, Malformed, created, read_body
 from consult.documents import service as documents
-from consult.documents.toolkit import toolkit
+from consult.documents.toolkit import timestamp_roots, toolkit
 from consult.errors import Invalid, NotAllowed
 from consult.extensions import db
 from consult.meetings import service as meetings
@@ -133,4 +133,5 @@ def verify_document() -> Any:
         raise Malformed("send the PDF as the request body", details={"body": "empty"})
     if len(data) > limit:
         raise RequestEntityTooLarge(f"the file is too large: at most {limit} bytes")
-    return jsonify(documents.check_pdf(data).as_json("upload.pdf"))
+    check = documents.check_pdf(data, timestamp_roots=timestamp_roots())
+    return jsonify(check.as_json("upload.pdf"))

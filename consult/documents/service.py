@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -964,10 +964,11 @@ def _revoked_at_signing(sig: SignatureReport, recorded: datetime | None) -> bool
     return moment is None or moment >= row.revoked_at
 
 
-def check_pdf(data: bytes) -> DocumentCheck:
+def check_pdf(data: bytes, *, timestamp_roots: Sequence[x509.Certificate] = ()) -> DocumentCheck:
     """Judge any PDF: pyHanko's verdict against every community CA, revocation from our
     records, and whether this exact file is a stage of minutes consult issued (and the current
-    one). Raises Invalid for a file that is not a PDF.
+    one). Raises Invalid for a file that is not a PDF. `timestamp_roots`: the time-stamping
+    authorities trusted for signature timestamps (CONSULT_TIMESTAMP_ROOTS).
 
     A file consult issued is judged as of the moment consult recorded its last signature: with
     no trusted timestamp, consult's own record is what vouches for the signing time, and a
@@ -982,6 +983,7 @@ def check_pdf(data: bytes) -> DocumentCheck:
             data,
             trust_roots=authority_certificates(),
             now=stage.signed_at if stage is not None else None,
+            timestamp_roots=timestamp_roots,
         )
     except NotAPdf:
         raise Invalid(

@@ -55,7 +55,7 @@ from pyhanko.sign import fields as pdf_fields
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
@@ -349,6 +349,7 @@ def sign_pdf(
     location: str | None = None,
     timestamp_url: str | None = None,
     signed_at: datetime | None = None,
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     """Sign `pdf` into the signature field `field` and return the new bytes (the input plus one
     incremental update).
@@ -362,7 +363,8 @@ def sign_pdf(
     - `stamp`: the visible text, drawn in the field's box with the CJK face from `font_path`
       (default `fonts.stamp_font_path()`). A visible field needs a stamp; an invisible field
       (no box) gets none.
-    - `timestamp_url`: an RFC 3161 service whose token is embedded (needs network access).
+    - `timestamp_url`: an RFC 3161 service whose token is embedded (needs network access);
+      `timestamper`: any pyHanko TimeStamper instead (a local authority, or tests).
     - `signed_at`: the signing time; default `consult.clock.now()`.
 
     Raises NotAPdf, FieldMissing, FieldAlreadySigned, SigningFailed (e.g. certifying an already
@@ -431,7 +433,7 @@ def sign_pdf(
     pdf_signer = _TimedPdfSigner(
         metadata,
         document_signer.pyhanko_signer(),
-        timestamper=HTTPTimeStamper(timestamp_url) if timestamp_url else None,
+        timestamper=timestamper or (HTTPTimeStamper(timestamp_url) if timestamp_url else None),
         stamp_style=stamp_style,
         new_field_spec=new_field_spec,
         system_time=moment,

@@ -4,9 +4,11 @@ API and the demo; never by the services themselves."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 
@@ -51,3 +53,18 @@ def toolkit() -> Toolkit:
         font_dir=Path(current_app.instance_path) / "fonts",
         timestamp_url=current_app.config.get("TIMESTAMP_URL") or None,
     )
+
+
+def timestamp_roots() -> list[x509.Certificate]:
+    """The roots of the RFC 3161 time-stamping authorities trusted for signature timestamps:
+    the PEM bundle CONSULT_TIMESTAMP_ROOTS names (a timestamp authority does not chain to a
+    community's CA, so without its root every timestamped signature would be judged invalid)."""
+    path = current_app.config.get("TIMESTAMP_ROOTS")
+    if not path:
+        return []
+    return _load_roots(str(path))
+
+
+@functools.cache
+def _load_roots(path: str) -> list[x509.Certificate]:
+    return x509.load_pem_x509_certificates(Path(path).read_bytes())

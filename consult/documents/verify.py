@@ -218,9 +218,13 @@ def verify_pdf(
     trust_roots: Sequence[x509.Certificate],
     crls: Iterable[bytes] = (),
     now: datetime | None = None,
+    timestamp_roots: Sequence[x509.Certificate] = (),
 ) -> PdfReport:
     """Validate every signature in `pdf` (module docstring). `crls` are DER or PEM CRLs; `now`
-    is the validation time (default `consult.clock.now()`). Raises NotAPdf."""
+    is the validation time (default `consult.clock.now()`). `timestamp_roots`: the roots of the
+    RFC 3161 time-stamping authorities trusted for signature timestamps (a TSA does not chain to
+    a community's CA); without them a timestamp is judged against `trust_roots` alone. Raises
+    NotAPdf."""
     reader = _read(pdf)
     embedded: list[tuple[str, EmbeddedPdfSignature | None]] = []
     timestamps: list[EmbeddedPdfSignature] = []
@@ -252,7 +256,15 @@ def verify_pdf(
         # distribution point; given CRLs, every signer's revocation status must come from them.
         revinfo_policy=_CRL_REQUIRED if crl_list else None,
     )
-    statuses = asyncio.run(_validate_all([sig for _name, sig in embedded], context))
+    ts_context = (
+        ValidationContext(
+            trust_roots=[_asn1(root) for root in (*timestamp_roots, *trust_roots)],
+            allow_fetching=False,
+        )
+        if timestamp_roots
+        else None
+    )
+    statuses = asyncio.run(_validate_all([sig for _name, sig in embedded], context, ts_context))
 
     reports: list[SignatureReport] = []
     modified = False
@@ -299,7 +311,9 @@ def _unsigned_tail(
 
 
 async def _validate_all(
-    signatures: list[EmbeddedPdfSignature | None], context: ValidationContext
+    signatures: list[EmbeddedPdfSignature | None],
+    context: ValidationContext,
+    ts_context: ValidationContext | None = None,
 ) -> list[PdfSignatureStatus | BaseException | None]:
     results: list[PdfSignatureStatus | BaseException | None] = []
     for sig in signatures:
@@ -309,7 +323,10 @@ async def _validate_all(
         try:
             results.append(
                 await async_validate_pdf_signature(
-                    sig, signer_validation_context=context, key_usage_settings=KEY_USAGE
+                    sig,
+                    signer_validation_context=context,
+                    ts_validation_context=ts_context,
+                    key_usage_settings=KEY_USAGE,
                 )
             )
         # pyHanko raises on malformed signatures (unknown subfilter, broken CMS): report those.

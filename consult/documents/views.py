@@ -52,7 +52,7 @@ from consult.documents.models import (
     SignerCertificate,
     SigningRole,
 )
-from consult.documents.toolkit import toolkit
+from consult.documents.toolkit import timestamp_roots, toolkit
 from consult.documents.verify import SignatureReport
 from consult.errors import DomainError, Invalid, NotFound
 from consult.extensions import db
@@ -536,7 +536,7 @@ def _check_upload(form: VerifyForm) -> tuple[Checked | None, int]:
         form.file.errors = [_("The file is too large: at most %(n)d MB.", n=max(1, limit >> 20))]
         return None, 413
     try:
-        check = documents.check_pdf(data)
+        check = documents.check_pdf(data, timestamp_roots=timestamp_roots())
     except Invalid:
         form.file.errors = [_("This file is not a PDF. Choose the PDF of the minutes.")]
         return None, 422

@@ -21,6 +21,7 @@ from consult.web.permissions import permission
 _DRAFT = {
     "text": Field(required=False, max_length=documents.MAX_TEXT, single_line=False),
     "items": Field(kind=list, required=False),
+    "lang": Field(required=False, max_length=10),
 }
 
 
@@ -47,7 +48,9 @@ def _notes(items: list[Any] | None) -> dict[int, str]:
 def save_minutes(meeting_id: int) -> Any:
     body = read_body(_DRAFT)
     meeting = meetings.get_meeting(g.actor, meeting_id)
-    minutes = documents.save_minutes(g.actor, meeting, body["text"] or "", _notes(body["items"]))
+    minutes = documents.save_minutes(
+        g.actor, meeting, body["text"] or "", _notes(body["items"]), body["lang"]
+    )
     return jsonify(documents.minutes_json(minutes))
 
 

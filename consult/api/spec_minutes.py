@@ -24,6 +24,7 @@ SCHEMAS: dict[str, Any] = {
             "state": {"type": "string", "enum": [s.value for s in MinutesState]},
             "document_id": {"type": "string", "description": "printed on every page"},
             "text": {"type": "string", "description": "the recorder's free text (Markdown)"},
+            "lang": {"type": "string", "enum": ["zh-Hans", "en"]},
             "items": {
                 "type": "array",
                 "items": {
@@ -50,6 +51,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "text": {"type": "string", "maxLength": 50000},
+            "lang": {
+                "type": "string",
+                "enum": ["zh-Hans", "en"],
+                "description": "the language the PDF's labels are printed in (default zh-Hans)",
+            },
             "items": {
                 "type": "array",
                 "items": {

@@ -39,6 +39,12 @@ class MinutesForm(FlaskForm):
         _l("Other notes"),
         validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)],
     )
+    lang = SelectField(_l("Language of the PDF"), validators=[DataRequired(REQUIRED)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set here, not in the field: WTForms 3.3 warns about tuples given to the constructor.
+        self.lang.choices = [("zh-Hans", "简体中文"), ("en", "English")]
 
     def notes(self, item_ids: Iterable[int]) -> dict[int, str]:
         return {i: self[f"item_{i}"].data or "" for i in item_ids}

@@ -153,6 +153,14 @@ def _utc(moment: datetime) -> datetime:
 # ------------------------------------------------------------------ the CA
 
 
+_PRINTABLE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
+
+
+def _printable(text: str) -> bool:
+    """Whether X.520 PrintableString can hold `text`."""
+    return bool(text) and set(text) <= _PRINTABLE
+
+
 def make_community_ca(
     community_name: str, community_code: str, *, now: datetime
 ) -> CertificateAuthority:
@@ -165,7 +173,12 @@ def make_community_ca(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, community_name),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, community_code),
+            # serialNumber is a PrintableString: a community code in Chinese goes into the OU.
+            *(
+                [x509.NameAttribute(NameOID.SERIAL_NUMBER, community_code)]
+                if _printable(community_code)
+                else [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, community_code)]
+            ),
             x509.NameAttribute(NameOID.COMMON_NAME, f"{community_name} 签名证书颁发机构"),
         ]
     )

@@ -83,6 +83,32 @@ PASSPHRASE_WINDOW_MINUTES = 15
 _THROTTLE_KIND = "signing_passphrase"
 
 
+#: The languages a PDF is written in (the document's `lang`): Simplified Chinese, the default,
+#: or English (for instance for a community's foreign residents or an outside auditor).
+DOCUMENT_LANGUAGES = ("zh-Hans", "en")
+#: Words the service itself puts into a document, by its language.
+_WORDS = {
+    "zh-Hans": {
+        "secret": "无记名投票",
+        "named": "记名投票",
+        "proxy": "委托",
+        "erratum": "勘误（第 {version} 版）",
+        "recorder": "记录人签名",
+        "chair": "主持人签名",
+        "supervisor": "监督委员会成员签名",
+    },
+    "en": {
+        "secret": "secret ballot",
+        "named": "named vote",
+        "proxy": "by proxy",
+        "erratum": "Erratum (version {version})",
+        "recorder": "signed by the recorder",
+        "chair": "signed by the chair",
+        "supervisor": "countersigned by the supervisory committee",
+    },
+}
+
+
 @dataclass(frozen=True)
 class Toolkit:
     """What signing needs from the edge."""
@@ -509,7 +535,13 @@ def _notes(meeting: Meeting, notes: Mapping[int, str]) -> str:
     return canonical_json({str(k): v for k, v in sorted(notes.items()) if v.strip()})
 
 
-def save_minutes(actor: Actor, meeting: Meeting, text: str, notes: Mapping[int, str]) -> Minutes:
+def save_minutes(
+    actor: Actor,
+    meeting: Meeting,
+    text: str,
+    notes: Mapping[int, str],
+    lang: str | None = None,
+) -> Minutes:
     """The recorder's draft: free text and notes per agenda item (Markdown). Attendance and vote
     results are filled in from the meeting itself when the recorder signs."""
     require(actor, "minutes:minutes:write", meeting.community_id)
@@ -518,6 +550,12 @@ def save_minutes(actor: Actor, meeting: Meeting, text: str, notes: Mapping[int, 
     if len(text) > MAX_TEXT:
         raise Invalid("the text is too long", details={"text": f"at most {MAX_TEXT} characters"})
     notes_json = _notes(meeting, notes)
+    if lang is not None and lang not in DOCUMENT_LANGUAGES:
+        raise Invalid(
+            "no such document language",
+            details={"lang": "one of " + ", ".join(DOCUMENT_LANGUAGES)},
+            code="invalid_lang",
+        )
     latest = _latest(meeting)
     if latest is not None and latest.minutes_state is not MinutesState.DRAFT:
         raise Conflict(
@@ -537,6 +575,8 @@ def save_minutes(actor: Actor, meeting: Meeting, text: str, notes: Mapping[int, 
         db.session.add(latest)
     latest.text = text
     latest.notes_json = notes_json
+    if lang is not None:
+        latest.lang = lang
     latest.updated_at = clock.now()
     db.session.flush()
     record(
@@ -633,14 +673,14 @@ def _vote_results(item: MeetingItem, lang: str) -> tuple[VoteResult, ...]:
                 adopted=data.get("outcome") == "adopted",
                 threshold=str(rule.get("threshold") or rule.get("basis") or ""),
                 rule=RuleRef(str(rule.get("id", "")), str(rule.get("citation", ""))),
-                method="无记名投票" if vote.secret else "记名投票",
+                method=_WORDS[lang]["secret" if vote.secret else "named"],
                 eligible=data.get("eligible"),
             )
         )
     return tuple(results)
 
 
-def _attendance(meeting: Meeting) -> tuple[list[Attendee], list[Attendee]]:
+def _attendance(meeting: Meeting, lang: str) -> tuple[list[Attendee], list[Attendee]]:
     rows = db.session.execute(
         select(Attendance.status, Attendance.departed_at, Resident.name)
         .join(Resident, Resident.id == Attendance.resident_id)
@@ -648,7 +688,7 @@ def _attendance(meeting: Meeting) -> tuple[list[Attendee], list[Attendee]]:
         .order_by(Attendance.id)
     ).all()
     present = [
-        Attendee(name, note="委托" if status == AttendanceStatus.PROXY else "")
+        Attendee(name, note=_WORDS[lang]["proxy"] if status == AttendanceStatus.PROXY else "")
         for status, _, name in rows
         if status in (AttendanceStatus.PRESENT, AttendanceStatus.PROXY)
     ]
@@ -678,7 +718,7 @@ def minutes_document(
     assert community is not None
     quorum = meetings.quorum_json(meeting)
     rule = quorum.get("rule", {})
-    present, absent = _attendance(meeting)
+    present, absent = _attendance(meeting, minutes.lang)
     notes = minutes.notes
     items = tuple(
         AgendaItem(
@@ -691,7 +731,8 @@ def minutes_document(
     )
     text = minutes.text
     if minutes.erratum_reason:
-        text = f"**勘误（第 {minutes.version} 版）**：{minutes.erratum_reason}\n\n{text}"
+        heading = _WORDS[minutes.lang]["erratum"].format(version=minutes.version)
+        text = f"**{heading}**: {minutes.erratum_reason}\n\n{text}"
     return MinutesDocument(
         document_id=minutes.document_id,
         verification_url=verification_url,
@@ -794,7 +835,7 @@ def sign_minutes(
                 ],
                 stamp=stamp,
                 font_path=_font(tools),
-                reason="记录人签名",
+                reason=_WORDS[minutes.lang]["recorder"],
                 location=community.name,
                 timestamp_url=tools.timestamp_url,
                 signed_at=now,
@@ -807,7 +848,7 @@ def sign_minutes(
                 field=SIGNATURE_IDS[SIGNING_ORDER.index(signing_role)],
                 stamp=stamp,
                 font_path=_font(tools),
-                reason="主持人签名" if signing_role is SigningRole.CHAIR else "监督委员会成员签名",
+                reason=_WORDS[minutes.lang][signing_role.value],
                 location=community.name,
                 timestamp_url=tools.timestamp_url,
                 signed_at=now,
@@ -902,6 +943,7 @@ def minutes_json(minutes: Minutes) -> dict[str, Any]:
         "state": minutes.state,
         "document_id": minutes.document_id,
         "text": minutes.text,
+        "lang": minutes.lang,
         "items": [{"agenda_item_id": k, "notes": v} for k, v in minutes.notes.items()],
         "signatures": [
             {"role": s.role, "signed_at": s.signed_at.isoformat(), "sha256": s.sha256} for s in done

@@ -62,6 +62,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from consult import clock
 from consult.documents import fonts
+from consult.documents.loops import outside_any_loop
 from consult.documents.pki import ROLE_LABELS, SignerIdentity
 from consult.documents.verify import NotAPdf
 
@@ -440,7 +441,11 @@ def sign_pdf(
     )
     output = BytesIO()
     try:
-        pdf_signer.sign_pdf(writer, existing_fields_only=target is not None, output=output)
+        outside_any_loop(
+            lambda: pdf_signer.sign_pdf(
+                writer, existing_fields_only=target is not None, output=output
+            )
+        )
     except PyHankoSigningError as exc:
         raise SigningFailed(f"pyHanko refused to sign: {exc}") from exc
     except TimestampRequestError as exc:

@@ -81,6 +81,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 
 from consult import clock
+from consult.documents.loops import outside_any_loop
 from consult.documents.pki import common_name, role_of
 
 # A certificate issued elsewhere may carry digitalSignature without nonRepudiation; pyHanko's
@@ -264,7 +265,9 @@ def verify_pdf(
         if timestamp_roots
         else None
     )
-    statuses = asyncio.run(_validate_all([sig for _name, sig in embedded], context, ts_context))
+    statuses = outside_any_loop(
+        lambda: asyncio.run(_validate_all([sig for _name, sig in embedded], context, ts_context))
+    )
 
     reports: list[SignatureReport] = []
     modified = False

@@ -318,9 +318,9 @@ def edit(meeting_id: int) -> Any:
     items = [item.id for item in meeting.agenda]
     form = minutes_form(items, data=_draft_data(draft))
     if form.validate_on_submit():
-        text, notes = form.text.data or "", form.notes(items)
+        text, notes, lang = form.text.data or "", form.notes(items), form.lang.data
         return act(
-            lambda: documents.save_minutes(g.actor, meeting, text, notes),
+            lambda: documents.save_minutes(g.actor, meeting, text, notes, lang),
             back=url_for("documents.edit", meeting_id=meeting.id) + "#preview",
             done=_("The draft is saved."),
             problem=problem_text,
@@ -337,8 +337,12 @@ def edit(meeting_id: int) -> Any:
 
 def _draft_data(draft: Minutes | None) -> dict[str, str]:
     if draft is None:
-        return {}
-    return {"text": draft.text, **{f"item_{k}": v for k, v in draft.notes.items()}}
+        return {"lang": "zh-Hans"}
+    return {
+        "text": draft.text,
+        "lang": draft.lang,
+        **{f"item_{k}": v for k, v in draft.notes.items()},
+    }
 
 
 def _preview(draft: Minutes | None) -> dict[str, Any] | None:

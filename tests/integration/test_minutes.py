@@ -482,3 +482,23 @@ def test_published_minutes_outlive_their_certificates(
         assert check.is_current
         bare = verify_pdf(pdf, trust_roots=documents.authority_certificates(), now=later)
     assert not bare.all_trusted
+
+
+def test_minutes_in_english(
+    meeting: Any, signers: dict[str, Actor], tools: documents.Toolkit
+) -> None:
+    with pytest.raises(Invalid) as refused:
+        documents.save_minutes(signers["recorder"], meeting, "x", {}, "fr")
+    assert refused.value.code == "invalid_lang"
+    minutes = documents.save_minutes(signers["recorder"], meeting, "Opened on time.", {}, "en")
+    assert minutes.lang == "en"
+    pdf = documents.sign_minutes(
+        signers["recorder"], meeting, "recorder", PASSPHRASES["recorder"], tools
+    ).pdf
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Page 1 of" in text
+    assert "Opened on time." in text
+    assert "第 1 页" not in text
+    assert documents.check_pdf(pdf).report.ok

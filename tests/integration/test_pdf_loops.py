@@ -5,7 +5,11 @@ the work runs on a thread of its own (consult.documents.loops) with the same res
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import weasyprint
 
@@ -15,6 +19,14 @@ from consult.documents.signing import sign_pdf
 from consult.documents.verify import verify_pdf
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+T = TypeVar("T")
+
+
+def _in_a_fresh_thread(work: Callable[[], T]) -> T:
+    """Each scenario starts in a thread with no loop of its own (the test process itself may
+    have one running: the browser tests' driver)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def test_signing_and_checking_inside_a_running_loop() -> None:
@@ -30,16 +42,16 @@ def test_signing_and_checking_inside_a_running_loop() -> None:
         report = verify_pdf(signed, trust_roots=[ca.certificate], now=NOW)
         return report.ok, report.all_trusted
 
-    assert asyncio.run(inside()) == (True, True)
+    assert _in_a_fresh_thread(lambda: asyncio.run(inside())) == (True, True)
 
 
 def test_outside_any_loop_runs_in_place_when_no_loop_runs() -> None:
-    import threading
+    def scenario() -> tuple[bool, bool]:
+        here = threading.get_ident()
 
-    here = threading.get_ident()
-    assert outside_any_loop(threading.get_ident) == here
+        async def inside() -> int:
+            return outside_any_loop(threading.get_ident)
 
-    async def inside() -> int:
-        return outside_any_loop(threading.get_ident)
+        return outside_any_loop(threading.get_ident) == here, asyncio.run(inside()) != here
 
-    assert asyncio.run(inside()) != here
+    assert _in_a_fresh_thread(scenario) == (True, True)

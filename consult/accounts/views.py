@@ -17,7 +17,7 @@ from consult.errors import Conflict, DomainError, Invalid, TooMany
 from consult.extensions import db
 from consult.registry.enrolment import redeem_verification_code
 from consult.web.labels import domain_message, role_label
-from consult.web.limits import rate_limited
+from consult.web.limits import login_attempts, rate_limited
 from consult.web.permissions import AUTHENTICATED, permission
 
 bp = Blueprint("accounts", __name__)
@@ -32,13 +32,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @permission(PUBLIC)
-@rate_limited(_login_limit, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def login() -> Any:
     form = LoginForm()
     status = 200
@@ -81,7 +77,7 @@ def logout() -> Any:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @permission(PUBLIC)
-@rate_limited(_login_limit, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def signup() -> Any:
     form = SignUpForm()
     if form.validate_on_submit():
@@ -112,7 +108,7 @@ def signup() -> Any:
 
 @bp.route("/verify", methods=["GET", "POST"])
 @permission(AUTHENTICATED)
-@rate_limited(_login_limit, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def verify() -> Any:
     form = VerifyCodeForm()
     status = 200

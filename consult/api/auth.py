@@ -19,14 +19,8 @@ from consult.extensions import db
 from consult.registry.enrolment import actor_for, communities_of, redeem_verification_code
 from consult.registry.models import Community
 from consult.web.actor import request_user
-from consult.web.limits import rate_limited
+from consult.web.limits import login_attempts, rate_limited
 from consult.web.permissions import AUTHENTICATED, permission
-
-
-def _login_limit() -> str:
-    """Per-address limit on top of the per-account count in the database (INTERFACES.md §3)."""
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
 
 _CREDENTIALS = {
     "email": Field(max_length=254),
@@ -37,7 +31,7 @@ _CREDENTIALS = {
 
 @bp.route("/auth/token", methods=["POST"])
 @permission(PUBLIC)
-@rate_limited(_login_limit, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def create_token() -> Any:
     body = read_body(_CREDENTIALS)
     user = accounts.authenticate(
@@ -107,7 +101,7 @@ def me() -> Any:
 
 @bp.route("/me/verify", methods=["POST"])
 @permission(AUTHENTICATED)
-@rate_limited(_login_limit, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def verify_me() -> Any:
     body = read_body({"code": Field(max_length=40)})
     try:

@@ -15,7 +15,7 @@ from consult.documents.toolkit import timestamp_roots, toolkit
 from consult.errors import Invalid, NotAllowed
 from consult.extensions import db
 from consult.meetings import service as meetings
-from consult.web.limits import rate_limited
+from consult.web.limits import login_attempts, rate_limited
 from consult.web.permissions import permission
 
 _DRAFT = {
@@ -67,15 +67,9 @@ def get_minutes(meeting_id: int) -> Any:
     )
 
 
-def _attempts() -> str:
-    # A passphrase is tried per request: as many tries per address as a sign-in allows (the
-    # key's own throttle counts across addresses).
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
 @bp.route(f"/meetings/<{ID}:meeting_id>/minutes/sign", methods=["POST"])
 @permission("minutes:minutes:sign")
-@rate_limited(_attempts, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def sign_minutes(meeting_id: int) -> Any:
     body = read_body(
         {"role": Field(max_length=20), "passphrase": Field(max_length=1024, single_line=False)}

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -463,18 +463,23 @@ def certificates_of(actor: Actor, community: Community) -> list[SignerCertificat
 # ---------------------------------------------------------------- minutes
 
 
-def _person_name(user: User) -> str:
-    """The name a document prints for a user: their resident's name, else their display name;
-    never their e-mail address (the PDF is public)."""
-    if user.resident_id is not None:
-        resident = db.session.get(Resident, user.resident_id)
-        if resident is not None:
-            return resident.name
-    return user.display_name.strip()
+def person_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """The names documents and their pages print for users, in one query: each one's resident's
+    name, else their display name; never an e-mail address (the PDF is public). "" when a user
+    has neither."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, Resident.name, User.display_name)
+        .outerjoin(Resident, Resident.id == User.resident_id)
+        .where(User.id.in_(ids))
+    ).all()
+    return {uid: resident or (display or "").strip() for uid, resident, display in rows}
 
 
 def _signer_name(user: User) -> str:
-    name = _person_name(user)
+    name = person_names([user.id]).get(user.id, "")
     if not name:
         raise Conflict(
             "a signature names its signer: ask staff to record your name first",
@@ -697,17 +702,19 @@ def _attendance(meeting: Meeting, lang: str) -> tuple[list[Attendee], list[Atten
 
 
 def _role_holder_names(community_id: int, role: Role) -> str:
-    users = db.session.execute(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.community_id == community_id,
-            RoleAssignment.role == role.value,
-            RoleAssignment.revoked_at.is_(None),
-        )
-        .order_by(User.id)
-    ).scalars()
-    return "、".join(name for name in map(_person_name, users) if name)
+    holders = list(
+        db.session.execute(
+            select(RoleAssignment.user_id)
+            .where(
+                RoleAssignment.community_id == community_id,
+                RoleAssignment.role == role.value,
+                RoleAssignment.revoked_at.is_(None),
+            )
+            .order_by(RoleAssignment.user_id)
+        ).scalars()
+    )
+    names = person_names(holders)
+    return "、".join(names[uid] for uid in holders if names.get(uid))
 
 
 def minutes_document(
@@ -1036,14 +1043,7 @@ def check_pdf(data: bytes, *, timestamp_roots: Sequence[x509.Certificate] = ()) 
     judged = []
     for sig in report.signatures:
         if _revoked_at_signing(sig, recorded.get(sig.role or "")):
-            sig = SignatureReport(
-                **{
-                    **sig.__dict__,
-                    "valid": False,
-                    "trusted": False,
-                    "problems": (*sig.problems, "revoked"),
-                }
-            )
+            sig = replace(sig, valid=False, trusted=False, problems=(*sig.problems, "revoked"))
         judged.append(sig)
     report = PdfReport(tuple(judged), report.modified_after_last_signature)
     meeting = db.session.get(Meeting, minutes.meeting_id) if minutes else None

@@ -29,7 +29,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from consult import clock
-from consult.accounts.models import User
 from consult.accounts.policy import can
 from consult.actor import Role
 from consult.documents import service as documents
@@ -58,10 +57,10 @@ from consult.errors import DomainError, Invalid, NotFound
 from consult.extensions import db
 from consult.meetings import service as meetings
 from consult.meetings.models import Meeting, MeetingState
-from consult.registry.models import Community, Resident
+from consult.registry.models import Community
 from consult.web.actions import act
 from consult.web.labels import role_label
-from consult.web.limits import rate_limited
+from consult.web.limits import login_attempts, rate_limited
 from consult.web.permissions import permission
 
 bp = Blueprint("documents", __name__)
@@ -213,18 +212,6 @@ class Panel:
         return self.versions[0] if self.versions else None
 
 
-def _names(user_ids: set[int]) -> dict[int, str]:
-    """Signers by name: their resident's name, else their display name (never an e-mail)."""
-    if not user_ids:
-        return {}
-    rows = db.session.execute(
-        select(User.id, Resident.name, User.display_name)
-        .outerjoin(Resident, Resident.id == User.resident_id)
-        .where(User.id.in_(user_ids))
-    ).all()
-    return {uid: resident or display or "" for uid, resident, display in rows}
-
-
 def _version(
     minutes: Minutes, done: list[MinutesSignature], names: dict[int, str], newer: Minutes | None
 ) -> Version:
@@ -244,7 +231,7 @@ def _versions(meeting: Meeting, *, public: bool) -> tuple[Version, ...]:
     if public:
         shown = [m for m in shown if m.state in (MinutesState.PUBLISHED, MinutesState.SUPERSEDED)]
     signed = {m.id: documents.signatures(m) for m in shown}
-    names = _names({s.user_id for done in signed.values() for s in done})
+    names = documents.person_names(s.user_id for done in signed.values() for s in done)
     newer = {m.previous_id: m for m in shown if m.previous_id is not None}
     return tuple(_version(m, signed[m.id], names, newer.get(m.id)) for m in shown)
 
@@ -376,14 +363,9 @@ def erratum(meeting_id: int) -> Any:
 # ---------------------------------------------------------------- signing
 
 
-def _attempts() -> str:
-    # A passphrase or an upload checked per request: as many tries as a sign-in form allows.
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
 @bp.route("/meetings/<int:meeting_id>/minutes/sign", methods=["GET", "POST"])
 @permission("minutes:minutes:sign")
-@rate_limited(_attempts, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def sign(meeting_id: int) -> Any:
     """Sign the newest version in the role whose turn it is (the first time in a role, with a
     new passphrase that creates the signer's certificate)."""
@@ -516,7 +498,7 @@ class Checked:
 
 @bp.route("/documents/verify", methods=["GET", "POST"])
 @permission("documents:pdf:verify")
-@rate_limited(_attempts, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def verify() -> Any:
     """Anyone checks a PDF: who signed, in which role, when, intact, trusted, and whether it is
     the current version consult published. `?document=ID` (the QR code) says what that id is."""
@@ -656,7 +638,7 @@ def revoke(code: str) -> Any:
 
 @bp.route("/c/<code>/certificates/upload", methods=["POST"])
 @permission("documents:certificate:read")
-@rate_limited(_attempts, methods=["POST"])
+@rate_limited(login_attempts, methods=["POST"])
 def upload(code: str) -> Any:
     """A PKCS#12 issued elsewhere, for one of the signer's roles (it replaces the one in force)."""
     form = _upload_form()

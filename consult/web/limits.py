@@ -30,6 +30,13 @@ def rate_limited(limit: Callable[[], str] | str, **options: Any) -> Callable[[F]
     return mark
 
 
+def login_attempts() -> str:
+    """The per-address limit of every form or call that checks a secret (a password, a
+    verification code, a signing passphrase): CONSULT_LOGIN_RATE_LIMIT, on top of the per-account
+    or per-key counts the services keep in the database (INTERFACES.md §3)."""
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
 def _no_limit_here() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "rate_limited", False)

@@ -131,6 +131,8 @@ def _register(app: Flask) -> None:
     from consult.accounts.views import bp as accounts_bp
     from consult.api import bp as api_bp
     from consult.cli import register_cli
+    from consult.disclosure.board_views import bp as disclosure_board_bp
+    from consult.disclosure.views import bp as disclosure_bp
     from consult.documents.views import bp as documents_bp
     from consult.meetings.charter_views import bp as bodies_bp
     from consult.meetings.views import bp as meetings_bp
@@ -157,6 +159,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(bodies_bp)
     app.register_blueprint(votes_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(disclosure_bp)
+    app.register_blueprint(disclosure_board_bp)
     ext.csrf.exempt(api_bp)  # the gate applies CSRF to cookie-authenticated API calls itself
     app.register_blueprint(api_bp)
     register_cli(app)

@@ -2,6 +2,16 @@
 
 from consult.accounts.models import ApiToken, RoleAssignment, ThrottleEvent, User, VerificationCode
 from consult.audit.models import AuditEntry
+from consult.disclosure.models import (
+    Disclosure,
+    DisclosurePolicyRow,
+    DisclosureQuery,
+    DisclosureReview,
+    DisclosureSignature,
+    DisclosureVoucher,
+    LedgerAccount,
+    LedgerEntry,
+)
 from consult.documents.models import (
     CertificateAuthority,
     Minutes,
@@ -42,6 +52,14 @@ from consult.voting.models import (
 )
 
 __all__ = [
+    "Disclosure",
+    "DisclosurePolicyRow",
+    "DisclosureQuery",
+    "DisclosureReview",
+    "DisclosureSignature",
+    "DisclosureVoucher",
+    "LedgerAccount",
+    "LedgerEntry",
     "AgendaItem",
     "ApiToken",
     "Attachment",

@@ -77,6 +77,23 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "documents:certificate:revoke": frozenset({Role.STAFF}),
     "documents:authority:read": PUBLIC,
     "documents:pdf:verify": PUBLIC,
+    # Disclosure (issue 6): staff write, import ledgers, submit, publish (sign) and answer;
+    # the supervisory committee reviews (DS-18), countersigns and escalates overdue answers;
+    # the board, the archive and the due/overdue dashboard are public (URC25-33, VC25-28);
+    # a verified resident of the community files queries and objections.
+    "disclosure:board:read": PUBLIC,
+    "disclosure:draft:read": _COMMITTEE | _OVERSIGHT,
+    "disclosure:disclosure:write": frozenset({Role.STAFF}),
+    "disclosure:disclosure:submit": frozenset({Role.STAFF}),
+    "disclosure:disclosure:review": _OVERSIGHT,
+    "disclosure:disclosure:publish": frozenset({Role.STAFF}),
+    "disclosure:disclosure:countersign": _OVERSIGHT,
+    "disclosure:policy:set": frozenset({Role.STAFF}),
+    "disclosure:query:file": frozenset({Role.RESIDENT}),
+    "disclosure:query:answer": _RUNNERS,
+    "disclosure:query:escalate": _OVERSIGHT,
+    # Who filed a query is personal data: the exchange is public, the name is not.
+    "disclosure:query:filer": frozenset({Role.STAFF, Role.SUPERVISOR}),
 }
 
 

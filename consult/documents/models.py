@@ -42,6 +42,9 @@ class SigningRole(StrEnum):
     RECORDER = "recorder"
     CHAIR = "chair"
     SUPERVISOR = "supervisor"
+    # Issue 6: staff sign a disclosure, a supervisor countersigns (consult.disclosure). Staff
+    # hold certificates too; they never sign minutes (SIGNING_ORDER).
+    STAFF = "staff"
 
 
 SIGNING_ORDER = (SigningRole.RECORDER, SigningRole.CHAIR, SigningRole.SUPERVISOR)
@@ -141,7 +144,9 @@ class MinutesSignature(Model):
 
     __tablename__ = "minutes_signatures"
     __table_args__ = (
-        CheckConstraint(_in("role", SigningRole), name="role"),
+        CheckConstraint(
+            f"role IN ({', '.join(repr(r.value) for r in SIGNING_ORDER)})", name="role"
+        ),
         UniqueConstraint("minutes_id", "role", name="uq_minutes_signatures_role"),
     )
 

@@ -51,11 +51,13 @@ SIGNER_VALIDITY: Final = timedelta(days=5 * 365 + 1)  # 5 years
 PKCS12_ITERATIONS: Final = 600_000
 
 Role = Literal["chair", "recorder", "supervisor"]
-ROLES: Final[tuple[Role, ...]] = ("chair", "recorder", "supervisor")
+ROLES: Final[tuple[Role, ...]] = ("chair", "recorder", "supervisor", "staff")
 ROLE_LABELS: Final[dict[str, str]] = {
     "chair": "主持人",
     "recorder": "记录人",
     "supervisor": "监督委员会成员",
+    # Issue 6: the committee's staff sign a disclosure before a supervisor countersigns.
+    "staff": "公开经办人",
 }
 
 

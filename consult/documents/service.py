@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
@@ -67,6 +67,9 @@ from consult.meetings.models import AgendaItem as MeetingItem
 from consult.meetings.models import Attendance, AttendanceStatus, Meeting, MeetingState
 from consult.registry.models import Community, Resident
 from consult.voting import service as voting
+
+if TYPE_CHECKING:  # the disclosure layout imports nothing from here; only the type is needed
+    from consult.documents.disclosure_layout import DisclosureDocument
 
 #: A passphrase guards the only copy of a signer's key: long enough to resist guessing the
 #: PKCS#12 offline (it is hashed 600,000 times, pki.PKCS12_ITERATIONS).
@@ -118,6 +121,8 @@ class Toolkit:
     verification_url: Callable[[str], str]  # the public page for a document id
     font_dir: Path | None = None  # where the stamp font is extracted once
     timestamp_url: str | None = None  # an RFC 3161 service, if configured
+    # Disclosures (issue 6), in the document's language; None where only minutes are signed.
+    render_disclosure: Callable[[DisclosureDocument], RenderedPdf] | None = None
 
 
 # ---------------------------------------------------------------- the certificate authority
@@ -225,22 +230,27 @@ def revocation_list(community: Community, cipher: FieldCipher) -> bytes:
 # ---------------------------------------------------------------- signers' certificates
 
 
-def _require_role(actor: Actor, community_id: int, role: SigningRole) -> None:
+def _require_role(
+    actor: Actor, community_id: int, role: SigningRole, permission: str = "minutes:minutes:sign"
+) -> None:
     """Signing in a role needs that role itself (a platform admin holds no signing role)."""
-    require(actor, "minutes:minutes:sign", community_id)
+    require(actor, permission, community_id)
     if Role(role.value) not in actor.roles:
         raise NotAllowed(
             f"only a holder of the {role.value} role signs as {role.value}", code="not_signer"
         )
 
 
-def _role(value: str) -> SigningRole:
+def _role(value: str, allowed: Sequence[SigningRole] = SIGNING_ORDER) -> SigningRole:
     try:
-        return SigningRole(value)
+        role = SigningRole(value)
+        if role not in allowed:
+            raise ValueError(value)
+        return role
     except ValueError:
         raise Invalid(
             "no such signing role",
-            details={"role": "one of " + ", ".join(r.value for r in SigningRole)},
+            details={"role": "one of " + ", ".join(r.value for r in allowed)},
             code="invalid_role",
         ) from None
 

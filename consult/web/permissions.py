@@ -15,6 +15,11 @@ from sqlalchemy import ScalarSelect
 
 from consult.accounts.policy import PUBLIC, require
 from consult.actor import Role
+from consult.disclosure.state import (
+    COMMUNITY_ID_OF_DISCLOSURE,
+    COMMUNITY_ID_OF_LEDGER_ENTRY,
+    COMMUNITY_ID_OF_QUERY,
+)
 from consult.errors import NotFound, Unauthenticated
 from consult.extensions import csrf
 from consult.meetings.attachments import COMMUNITY_ID_OF_ATTACHMENT
@@ -49,6 +54,9 @@ COMMUNITY_OF: dict[str, ScalarSelect[int]] = {
     "body_id": COMMUNITY_ID_OF_BODY,
     "attachment_id": COMMUNITY_ID_OF_ATTACHMENT,
     "vote_id": COMMUNITY_ID_OF_VOTE,
+    "disclosure_id": COMMUNITY_ID_OF_DISCLOSURE,
+    "query_id": COMMUNITY_ID_OF_QUERY,
+    "entry_id": COMMUNITY_ID_OF_LEDGER_ENTRY,
 }
 
 

@@ -4,6 +4,633 @@ kiosk view, the Atom feed, the due/overdue dashboard and the open-data exports."
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from consult.accounts.policy import can
+from consult.disclosure import ledger, queries, service
+from consult.disclosure.board_forms import FilterForm, QueryForm, kiosk_seconds
+from consult.disclosure.chart import ChartBar, ledger_chart_svg
+from consult.disclosure.models import (
+    PUBLIC_STATES,
+    Disclosure,
+    DisclosureQuery,
+    DisclosureState,
+    QueryKind,
+)
+from consult.disclosure.state import has_ledger, local_today
+from consult.documents import statements
+from consult.documents.markdown_text import markdown_to_safe_html
+from consult.errors import NotFound
+from consult.rules import disclosure as rules
+from consult.rules.ledger_csv import Direction, LedgerEntry, Statement, format_fen
+from consult.web.permissions import permission
 
 bp = Blueprint("disclosure_board", __name__)
+
+#: Cards per page of the archive.
+ARCHIVE_PAGE = 20
+#: Entries in the Atom feed (the newest; the archive has the rest).
+FEED_ENTRIES = 50
+#: How much of a text-only disclosure the kiosk shows (characters).
+KIOSK_EXCERPT = 280
+
+
+# ---------------------------------------------------------------- words
+
+
+def _lang() -> str:
+    """The reader's language as the rules name it (Period.text, CATEGORY_NAMES)."""
+    return "zh-Hans" if str(get_locale()).startswith("zh") else "en"
+
+
+def category_label(category: str) -> str:
+    try:
+        names = rules.CATEGORY_NAMES[rules.Category(category)]
+    except ValueError:
+        return category
+    return names[0] if _lang() == "zh-Hans" else names[1]
+
+
+def period_label(period: str | rules.Period | None) -> str:
+    if period is None:
+        return ""
+    try:
+        parsed = rules.parse_period(period) if isinstance(period, str) else period
+    except ValueError:
+        return str(period)
+    return parsed.text(_lang())
+
+
+def state_label(state: str) -> str:
+    return {
+        DisclosureState.DRAFT: _("Draft (not public)"),
+        DisclosureState.SUBMITTED: _("Waiting for the supervisory committee (not public)"),
+        DisclosureState.RETURNED: _("Returned for changes (not public)"),
+        DisclosureState.APPROVED: _("Approved, not yet signed (not public)"),
+        DisclosureState.SIGNING: _("Being signed (not public)"),
+        DisclosureState.PUBLISHED: _("Published"),
+        DisclosureState.SUPERSEDED: _("Superseded by a correction"),
+    }.get(DisclosureState(state), state)
+
+
+def due_state_label(state: rules.DueState) -> str:
+    return {
+        rules.DueState.OPEN: _("Not yet due"),
+        rules.DueState.DUE: _("Due"),
+        rules.DueState.OVERDUE: _("Overdue"),
+        rules.DueState.ON_TIME: _("Published on time"),
+        rules.DueState.LATE: _("Published late"),
+    }[state]
+
+
+def answer_state_label(state: rules.DueState) -> str:
+    return {
+        rules.DueState.OPEN: _("Waiting for an answer"),
+        rules.DueState.DUE: _("Waiting for an answer"),
+        rules.DueState.OVERDUE: _("Answer overdue"),
+        rules.DueState.ON_TIME: _("Answered on time"),
+        rules.DueState.LATE: _("Answered late"),
+    }[state]
+
+
+def query_kind_label(kind: str) -> str:
+    return {QueryKind.QUERY: _("Question"), QueryKind.OBJECTION: _("Objection")}.get(
+        QueryKind(kind), kind
+    )
+
+
+def direction_label(direction: Direction) -> str:
+    return _("Income") if direction is Direction.INCOME else _("Expense")
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as yuan with thousands grouped: 5511950 → "55,119.50" (format_fen's digits)."""
+    text = format_fen(fen)
+    sign = "-" if text.startswith("-") else ""
+    whole, cents = text.lstrip("-").split(".")
+    return f"{sign}{int(whole):,}.{cents}"
+
+
+def rule_text(rule: rules.Rule) -> str:
+    return rule.text(_lang())
+
+
+def citation_text(rule: rules.Rule) -> str:
+    return rule.citation.text(_lang()[:2]) if rule.citation is not None else ""
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "category_label": category_label,
+        "period_label": period_label,
+        "disclosure_state_label": state_label,
+        "due_state_label": due_state_label,
+        "answer_state_label": answer_state_label,
+        "query_kind_label": query_kind_label,
+        "direction_label": direction_label,
+        "rule_text": rule_text,
+        "rule_citation": citation_text,
+        "yuan": yuan,
+        "local_day": _local_date,
+        "staff_links": _staff_links(),
+    }
+
+
+def _staff_url(endpoint: str, **values: Any) -> str | None:
+    """A link to the staff's pages (consult.disclosure.views), once they exist."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+def _staff_links() -> bool:
+    community = g.get("community")
+    actor = g.get("actor")
+    if community is None or actor is None:
+        return False
+    return can(actor, "disclosure:draft:read", community.id)
+
+
+# ---------------------------------------------------------------- the board and the archive
+
+
+def _periods() -> list[str]:
+    """The periods of everything published, newest first (the filters' choices)."""
+    found = service.list_disclosures(g.actor, g.community, states=PUBLIC_STATES, limit=1000)
+    return sorted({d.period for d in found}, key=rules.parse_period, reverse=True)
+
+
+def _filters() -> tuple[FilterForm, str | None, str | None]:
+    form = FilterForm(request.args, lang=_lang(), periods=_periods())
+    category, period = form.wanted()
+    return form, category, period
+
+
+@bp.route("/c/<code>/disclosures")
+@permission("disclosure:board:read")
+def board(code: str) -> Any:
+    """The disclosure board: what is posted now (≥ 15 days each, URC25-33, VC25-28)."""
+    form, category, period = _filters()
+    items = service.board(g.community, category=category, period=period)
+    return render_template(
+        "disclosure/board.html",
+        form=form,
+        items=items,
+        filtered=bool(category or period),
+        manage_url=_staff_url("disclosure.manage", code=code),
+        posting_days=rules.POSTING_DAYS,
+    )
+
+
+@bp.route("/c/<code>/disclosures/archive")
+@permission("disclosure:board:read")
+def archive(code: str) -> Any:
+    """Everything ever published, superseded versions included: nothing is removed."""
+    form, category, period = _filters()
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    found = service.board(
+        g.community,
+        category=category,
+        period=period,
+        archive=True,
+        limit=ARCHIVE_PAGE + 1,
+        offset=(page - 1) * ARCHIVE_PAGE,
+    )
+    args: dict[str, Any] = {k: v for k, v in (("category", category), ("period", period)) if v}
+    return render_template(
+        "disclosure/archive.html",
+        form=form,
+        items=found[:ARCHIVE_PAGE],
+        filtered=bool(category or period),
+        page=page,
+        previous_url=url_for(".archive", code=code, page=page - 1, **args) if page > 1 else None,
+        next_url=(
+            url_for(".archive", code=code, page=page + 1, **args)
+            if len(found) > ARCHIVE_PAGE
+            else None
+        ),
+    )
+
+
+# ---------------------------------------------------------------- one disclosure
+
+
+@dataclass(frozen=True)
+class Finance:
+    """A ledger disclosure's statement, lines and chart, as the page shows them."""
+
+    statement: Statement
+    entries: list[LedgerEntry]
+    stated_closing_fen: int | None
+    reconciles: bool
+    chart: Markup
+
+
+@dataclass(frozen=True)
+class QueryRow:
+    """A query or objection as the public sees it: never who filed it."""
+
+    query: DisclosureQuery
+    version: int
+    status: rules.DueStatus
+    filed_on: date
+    answered_on: date | None
+
+
+def _finance(disclosure: Disclosure, *, title: str) -> Finance | None:
+    if not has_ledger(disclosure) or disclosure.opening_balance_fen is None:
+        return None
+    statement = ledger.statement_of(disclosure)
+    by_category, by_month = ledger.chart_data(statement)
+    chart = ledger_chart_svg(
+        [ChartBar(*row) for row in by_category],
+        [ChartBar(*row) for row in by_month],
+        lang=_lang(),
+        title=title,
+    )
+    closing = disclosure.closing_balance_fen
+    return Finance(
+        statement=statement,
+        entries=ledger.rule_entries(disclosure),
+        stated_closing_fen=closing,
+        reconciles=closing is not None and statement.check(closing).ok,
+        chart=chart,
+    )
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(g.community.timezone)).date()
+
+
+def _query_rows(versions: list[Disclosure]) -> list[QueryRow]:
+    rows = []
+    for version in versions:
+        if not version.is_public:
+            continue
+        for found in queries.queries_on(version):
+            filed_on = _local_date(found.filed_at)
+            assert filed_on is not None
+            rows.append(
+                QueryRow(
+                    query=found,
+                    version=version.version,
+                    status=queries.answer_status(found),
+                    filed_on=filed_on,
+                    answered_on=_local_date(found.answered_at),
+                )
+            )
+    rows.sort(key=lambda r: r.query.id)
+    return rows
+
+
+def _detail_page(disclosure: Disclosure, form: QueryForm, status: int = 200) -> Any:
+    versions = service.versions_of(g.actor, disclosure)
+    title = disclosure.title
+    schedule = service.schedule_of(g.community)
+    page = render_template(
+        "disclosure/detail.html",
+        disclosure=disclosure,
+        body_html=markdown_to_safe_html(disclosure.body),
+        finance=_finance(disclosure, title=title),
+        has_ledger=has_ledger(disclosure),
+        has_pdf=bool(statements.signatures_of(disclosure)),
+        published_on=_local_date(disclosure.published_at),
+        posted_until=_posted_until(disclosure),
+        versions=versions,
+        newest=versions[0] if versions else disclosure,
+        query_rows=_query_rows(versions),
+        form=form,
+        may_file=can(g.actor, "disclosure:query:file", disclosure.community_id)
+        and g.actor.resident_id is not None,
+        open_for_queries=disclosure.disclosure_state is DisclosureState.PUBLISHED,
+        answer_days=service.community_policy(g.community).answer_days,
+        answer_rule=schedule.answer if schedule is not None else None,
+        workspace_url=_staff_url("disclosure.workspace", disclosure_id=disclosure.id),
+    )
+    return page, status
+
+
+def _posted_until(disclosure: Disclosure) -> date | None:
+    published_on = _local_date(disclosure.published_at)
+    if published_on is None:
+        return None
+    return rules.posting_ends(published_on, kind=g.community.kind)
+
+
+@bp.route("/disclosures/<int:disclosure_id>")
+@permission("disclosure:board:read")
+def detail(disclosure_id: int) -> Any:
+    disclosure = service.get_disclosure(g.actor, disclosure_id)
+    return _detail_page(disclosure, QueryForm())
+
+
+@bp.route("/disclosures/<int:disclosure_id>/queries", methods=["POST"])
+@permission("disclosure:query:file")
+def file_query(disclosure_id: int) -> Any:
+    """A verified resident of the community asks or objects; the exchange is public, the
+    resident's name is not."""
+    disclosure = service.get_disclosure(g.actor, disclosure_id)
+    form = QueryForm()
+    if not form.validate_on_submit():
+        return _detail_page(disclosure, form, 422)
+    found = queries.file_query(g.actor, disclosure, form.text.data or "", form.kind.data or "")
+    day = _format_day(found.due_on)
+    flash(
+        _(
+            "Your objection was filed. The committee answers by %(day)s; the answer will appear "
+            "here. Your name is not shown.",
+            day=day,
+        )
+        if found.kind == QueryKind.OBJECTION
+        else _(
+            "Your question was filed. The committee answers by %(day)s; the answer will appear "
+            "here. Your name is not shown.",
+            day=day,
+        ),
+        "success query",  # shown beside the questions (detail.html), where the page lands
+    )
+    return redirect(url_for(".detail", disclosure_id=disclosure.id) + "#queries", 303)
+
+
+def _format_day(day: date) -> str:
+    return str(format_date(day, "medium"))
+
+
+# ---------------------------------------------------------------- the PDF and the open data
+
+
+@bp.route("/disclosures/<int:disclosure_id>.pdf")
+@permission("disclosure:board:read")
+def pdf(disclosure_id: int) -> Any:
+    """The newest signed PDF exactly as stored (never re-saved: its signatures stay valid)."""
+    disclosure = service.get_disclosure(g.actor, disclosure_id)
+    content = statements.disclosure_pdf(g.actor, disclosure)
+    newest = statements.signatures_of(disclosure)[-1]
+    response = send_file(
+        io.BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=False,
+        download_name=f"disclosure-{disclosure.id}-v{disclosure.version}.pdf",
+        etag=newest.sha256,
+        max_age=0,
+        conditional=True,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Document-Id"] = disclosure.document_id
+    return response
+
+
+def _ledger_of(disclosure_id: int) -> Disclosure:
+    disclosure = service.get_disclosure(g.actor, disclosure_id)
+    if not has_ledger(disclosure):
+        raise NotFound("this disclosure has no ledger")
+    return disclosure
+
+
+def _data_name(disclosure: Disclosure, extension: str) -> str:
+    return (
+        f"disclosure-{disclosure.id}-v{disclosure.version}-{disclosure.period}-ledger.{extension}"
+    )
+
+
+@bp.route("/disclosures/<int:disclosure_id>/ledger.csv")
+@permission("disclosure:board:read")
+def ledger_csv(disclosure_id: int) -> Any:
+    """The ledger as open data, in the format it was imported in (INTERFACES.md §4)."""
+    disclosure = _ledger_of(disclosure_id)
+    return Response(
+        ledger.ledger_csv_export(disclosure),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_data_name(disclosure, "csv")}"',
+            "X-Document-Id": disclosure.document_id,
+        },
+    )
+
+
+@bp.route("/disclosures/<int:disclosure_id>/ledger.json")
+@permission("disclosure:board:read")
+def ledger_json(disclosure_id: int) -> Any:
+    """The statement and the lines as JSON (amounts in integer fen)."""
+    disclosure = _ledger_of(disclosure_id)
+    response = jsonify(ledger.ledger_json_export(disclosure))
+    response.headers["Content-Disposition"] = f'inline; filename="{_data_name(disclosure, "json")}"'
+    response.headers["X-Document-Id"] = disclosure.document_id
+    return response
+
+
+# ---------------------------------------------------------------- the kiosk
+
+
+def _excerpt(body: str, limit: int = KIOSK_EXCERPT) -> str:
+    """The text without markup, on one line, cut at `limit` characters (the feed's summary)."""
+    text = " ".join(markdown_to_safe_html(body).striptags().split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _first_part(body: str, limit: int = KIOSK_EXCERPT) -> tuple[Markup, bool]:
+    """The first paragraphs of a text, about `limit` characters, as safe HTML (headings and
+    paragraphs kept), and whether more follows."""
+    blocks = [b for b in re.split(r"\n\s*\n", body.strip()) if b.strip()]
+    kept: list[str] = []
+    length = 0
+    for block in blocks:
+        plain = markdown_to_safe_html(block).striptags()
+        if kept and length + len(plain) > limit:
+            break
+        if not kept and len(plain) > limit:
+            kept.append(plain[: limit - 1].rstrip() + "…")
+            length = limit
+            break
+        kept.append(block)
+        length += len(plain)
+    more = len(kept) < len(blocks) or length >= limit
+    return markdown_to_safe_html("\n\n".join(kept)), more
+
+
+@bp.route("/c/<code>/disclosures/kiosk")
+@permission("disclosure:board:read")
+def kiosk(code: str) -> Any:
+    """A screen in the community centre: one disclosure at a time, in very large type, moving
+    on by itself (a meta refresh to the next one: no script, and it loops)."""
+    seconds = kiosk_seconds(request.args.get("seconds"))
+    items = service.board(g.community)
+    index = request.args.get("i", 0, type=int) or 0
+    index = index % len(items) if items else 0
+    item = items[index] if items else None
+    next_index = (index + 1) % len(items) if items else 0
+    next_url = url_for(".kiosk", code=code, i=next_index, seconds=seconds)
+    finance = excerpt = qr = None
+    more = False
+    if item is not None:
+        finance = _finance(item.disclosure, title=item.disclosure.title)
+        if finance is None:
+            excerpt, more = _first_part(item.disclosure.body)
+        address = url_for(".detail", disclosure_id=item.disclosure.id, _external=True)
+        qr = Markup(  # noqa: S704 - segno's own SVG of our own URL
+            segno.make(address, error="m").svg_inline(
+                scale=1, border=2, dark="#000", light="#fff", omitsize=True
+            )
+        )
+    response = Response(
+        render_template(
+            "disclosure/kiosk.html",
+            item=item,
+            index=index,
+            total=len(items),
+            seconds=seconds,
+            next_url=next_url,
+            finance=finance,
+            excerpt=excerpt,
+            more=more,
+            qr=qr,
+            today=local_today(g.community),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- the Atom feed
+
+# XML 1.0 allows no C0 controls but tab, newline and return (nor U+FFFE, U+FFFF): a title that
+# carried one would make the whole feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+def _rfc3339(moment: datetime) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    title: str
+    updated: str
+    url: str
+    pdf_url: str
+    category: str
+    category_label: str
+    summary: str
+
+
+@bp.route("/c/<code>/disclosures/feed.atom")
+@permission("disclosure:board:read")
+def feed(code: str) -> Any:
+    """Atom 1.0 (RFC 4287) of what was published, newest first; user text is escaped."""
+    items = service.board(g.community, archive=True, limit=FEED_ENTRIES)
+    entries = []
+    for item in items:
+        d = item.disclosure
+        assert d.published_at is not None
+        url = url_for(".detail", disclosure_id=d.id, _external=True)
+        facts = [category_label(d.category), period_label(d.period)]
+        if d.previous_id is not None:
+            facts.append(_("Correction, version %(n)d", n=d.version))
+        if d.disclosure_state is DisclosureState.SUPERSEDED:
+            facts.append(_("Superseded by a correction"))
+        excerpt = _excerpt(d.body, 400)
+        entries.append(
+            FeedEntry(
+                id=url,
+                title=_xml_text(d.title),
+                updated=_rfc3339(d.published_at),
+                url=url,
+                pdf_url=url_for(".pdf", disclosure_id=d.id, _external=True),
+                category=d.category,
+                category_label=category_label(d.category),
+                summary=_xml_text(" · ".join(facts) + (f"\n{excerpt}" if excerpt else "")),
+            )
+        )
+    newest = max(
+        (i.disclosure.published_at for i in items if i.disclosure.published_at), default=None
+    )
+    body = render_template(
+        "disclosure/feed.xml",
+        entries=entries,
+        feed_id=url_for(".feed", code=code, _external=True),
+        board_url=url_for(".board", code=code, _external=True),
+        community_name=_xml_text(g.community.name),
+        updated=_rfc3339(newest or g.community.created_at),
+        xml_lang=_lang(),
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+# ---------------------------------------------------------------- the due/overdue dashboard
+
+
+@dataclass(frozen=True)
+class LateAnswer:
+    """An overdue unanswered query: its age only, no personal data."""
+
+    disclosure_id: int
+    kind: str
+    filed_on: date
+    due_on: date
+    days_overdue: int
+    escalated: bool
+
+
+@bp.route("/c/<code>/disclosures/due")
+@permission("disclosure:board:read")
+def due(code: str) -> Any:
+    """What the schedule requires, what is due and what is overdue (the same for everyone)."""
+    late = []
+    for found in queries.open_queries(g.community):
+        status = queries.answer_status(found)
+        if status.is_overdue:
+            filed_on = _local_date(found.filed_at)
+            assert filed_on is not None
+            late.append(
+                LateAnswer(
+                    disclosure_id=found.disclosure_id,
+                    kind=found.kind,
+                    filed_on=filed_on,
+                    due_on=found.due_on,
+                    days_overdue=status.days_overdue,
+                    escalated=found.escalated_at is not None,
+                )
+            )
+    rows = service.dashboard(g.community)
+    return render_template(
+        "disclosure/due.html",
+        schedule=service.schedule_of(g.community),
+        rows=rows,
+        overdue=[r for r in rows if r.status.state is rules.DueState.OVERDUE],
+        late_answers=late,
+        today=local_today(g.community),
+        manage_url=_staff_url("disclosure.manage", code=code),
+    )

@@ -109,6 +109,16 @@ def demo_command(as_json: bool) -> None:
                 f"    signed minutes: {signed['pdf']} — check it at {signed['verify']} "
                 f"(demo signers' passphrase: {signed['passphrase']})"
             )
+    shown = demo.get("disclosures") or {}
+    if shown:
+        click.echo(
+            f"Disclosures: board {shown['board']}, due and overdue {shown['due']}, kiosk "
+            f"{shown['kiosk']}, staff {shown['manage']}; a signed statement: {shown['statement']}"
+        )
+        click.echo(
+            "  November's ledger waits for supervisor@heping.demo to review; "
+            f"the village's overdue items: {demo['village_disclosures_due']}"
+        )
     for vote in demo.get("open_votes", []):
         click.echo(
             f"Open vote: {vote['title']} — sign in as resident@heping.demo and open "

@@ -16,6 +16,7 @@ from consult.accounts.models import User
 from consult.accounts.service import create_user, find_user, grant_role, role_holders
 from consult.actor import Actor
 from consult.crypto.fields import FieldCipher
+from consult.demo.disclosures import ensure_disclosures
 from consult.demo.meetings import ensure_meetings
 from consult.demo.people import to_csv
 from consult.demo.plans import ADMIN, AccountPlan, CommunityPlan, heping, shiqiao
@@ -45,6 +46,7 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
     logins = [_login(_ensure_account(actor, None, ADMIN, cipher), ADMIN, None)]
     summaries = []
     meetings: list[dict[str, Any]] = []
+    disclosure: dict[str, Any] = {}
     for plan in plans:
         community = _ensure_community(actor, plan)
         _ensure_register(actor, community, plan, cipher)
@@ -66,6 +68,7 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
                 if a.role == "representative" and a.resident is not None
             ]
             meetings = ensure_meetings(actor, community, reps, cipher)
+            disclosure = ensure_disclosures(community)
     first = plans[0]
     return {
         "community": {"code": first.code, "name": first.name},
@@ -74,6 +77,8 @@ def load_demo(cipher: FieldCipher | None = None) -> dict[str, Any]:
         "logins": logins,
         "meetings": meetings,
         "notice_board": f"/c/{first.code}/notice-board",
+        "disclosures": disclosure,
+        "village_disclosures_due": f"/c/{plans[1].code}/disclosures/due",
         "open_votes": [
             {"title": v.title, "ballot": f"/votes/{v.id}/ballot", "result": f"/votes/{v.id}"}
             for v in db.session.execute(

@@ -36,6 +36,7 @@ from consult.actor import Actor, Role
 from consult.audit.service import record
 from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
+from consult.disclosure.models import Disclosure, DisclosureSignature, DisclosureState
 from consult.documents import pki
 from consult.documents.fonts import FontMissing, GlyphMissing, stamp_font_path
 from consult.documents.markdown_text import markdown_to_safe_html
@@ -983,6 +984,19 @@ class DocumentCheck:
     stage: MinutesSignature | None  # which signature it stood at
     is_current: bool  # the published version, with all its signatures
     meeting: Meeting | None
+    # Issue 6: a disclosure's PDF, and the stage (staff, supervisor) this exact file is.
+    disclosure: Disclosure | None = None
+    disclosure_stage: DisclosureSignature | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.minutes is not None or self.disclosure is not None
+
+    @property
+    def document_id(self) -> str | None:
+        if self.minutes is not None:
+            return self.minutes.document_id
+        return self.disclosure.document_id if self.disclosure is not None else None
 
     @property
     def ok(self) -> bool:
@@ -993,12 +1007,13 @@ class DocumentCheck:
             **self.report.as_json(file),
             "ok": self.ok,
             "sha256": self.sha256,
-            "known": self.minutes is not None,
-            "document_id": self.minutes.document_id if self.minutes else None,
-            "version": self.minutes.version if self.minutes else None,
-            "state": self.minutes.state if self.minutes else None,
+            "known": self.known,
+            "document_id": self.document_id,
+            "version": (self.minutes or self.disclosure).version if self.known else None,  # type: ignore[union-attr]
+            "state": (self.minutes or self.disclosure).state if self.known else None,  # type: ignore[union-attr]
             "is_current": self.is_current,
             "meeting_id": self.meeting.id if self.meeting else None,
+            "disclosure_id": self.disclosure.id if self.disclosure else None,
         }
 
 
@@ -1037,11 +1052,17 @@ def check_pdf(data: bytes, *, timestamp_roots: Sequence[x509.Certificate] = ()) 
     stage = db.session.execute(
         select(MinutesSignature).where(MinutesSignature.sha256 == digest)
     ).scalar_one_or_none()
+    disclosure_stage = None
+    if stage is None:
+        disclosure_stage = db.session.execute(
+            select(DisclosureSignature).where(DisclosureSignature.sha256 == digest)
+        ).scalar_one_or_none()
+    recorded_at = stage or disclosure_stage
     try:
         report = verify_pdf(
             data,
             trust_roots=authority_certificates(),
-            now=stage.signed_at if stage is not None else None,
+            now=recorded_at.signed_at if recorded_at is not None else None,
             timestamp_roots=timestamp_roots,
         )
     except NotAPdf:
@@ -1050,6 +1071,17 @@ def check_pdf(data: bytes, *, timestamp_roots: Sequence[x509.Certificate] = ()) 
         ) from None
     minutes = db.session.get(Minutes, stage.minutes_id) if stage is not None else None
     recorded = {s.role: s.signed_at for s in signatures(minutes)} if minutes else {}
+    disclosure = None
+    if disclosure_stage is not None:
+        disclosure = db.session.get(Disclosure, disclosure_stage.disclosure_id)
+        recorded = {
+            s.role: s.signed_at
+            for s in db.session.execute(
+                select(DisclosureSignature).where(
+                    DisclosureSignature.disclosure_id == disclosure_stage.disclosure_id
+                )
+            ).scalars()
+        }
     judged = []
     for sig in report.signatures:
         if _revoked_at_signing(sig, recorded.get(sig.role or "")):
@@ -1063,7 +1095,14 @@ def check_pdf(data: bytes, *, timestamp_roots: Sequence[x509.Certificate] = ()) 
         and minutes.state == MinutesState.PUBLISHED
         and stage.role == SigningRole.SUPERVISOR
     )
-    return DocumentCheck(report, digest, minutes, stage, is_current, meeting)
+    if disclosure is not None and disclosure_stage is not None:
+        is_current = (
+            disclosure.state == DisclosureState.PUBLISHED
+            and disclosure_stage.role == SigningRole.SUPERVISOR
+        )
+    return DocumentCheck(
+        report, digest, minutes, stage, is_current, meeting, disclosure, disclosure_stage
+    )
 
 
 def find_document(document_id: str) -> Minutes | None:

@@ -12,6 +12,7 @@ from cryptography import x509
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 
+from consult.documents.disclosure_layout import DisclosureDocument, render_disclosure
 from consult.documents.minutes_layout import MinutesDocument, render_minutes
 from consult.documents.render import RenderedPdf
 from consult.documents.service import Toolkit
@@ -24,6 +25,11 @@ def _render(document: MinutesDocument) -> RenderedPdf:
     # The PDF speaks the document's language, whatever the signer's page is in.
     with force_locale(_LOCALES.get(document.lang, "zh_Hans")):
         return render_minutes(current_app.jinja_env, document)
+
+
+def _render_disclosure(document: DisclosureDocument) -> RenderedPdf:
+    with force_locale(_LOCALES.get(document.lang, "zh_Hans")):
+        return render_disclosure(current_app.jinja_env, document)
 
 
 #: Where the printed QR code points when neither CONSULT_PUBLIC_URL nor a request says (the
@@ -52,6 +58,7 @@ def toolkit() -> Toolkit:
         verification_url=_verification_url,
         font_dir=Path(current_app.instance_path) / "fonts",
         timestamp_url=current_app.config.get("TIMESTAMP_URL") or None,
+        render_disclosure=_render_disclosure,
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from consult import clock
 from consult.accounts.policy import can
 from consult.actor import Role
+from consult.disclosure.models import Disclosure
 from consult.documents import service as documents
 from consult.documents.forms import (
     FORGOTTEN,
@@ -480,6 +481,7 @@ class Checked:
     community: Community | None  # whose minutes this file is, if consult issued it
     signed_at: tuple[datetime | None, ...]
     replaced_by: Minutes | None
+    disclosure_replaced_by: Disclosure | None = None
 
     @property
     def timezone(self) -> str | None:
@@ -535,11 +537,21 @@ def _checked(check: documents.DocumentCheck, filename: str) -> Checked:
     if check.meeting is not None and check.minutes is not None:
         community = db.session.get(Community, check.meeting.community_id)
         replaced_by = _replacement(check.minutes)
+    disclosure_replaced_by = None
+    if check.disclosure is not None:
+        community = db.session.get(Community, check.disclosure.community_id)
+        disclosure_replaced_by = _disclosure_replacement(check.disclosure)
     times = tuple(
         datetime.fromisoformat(s.signed_at) if s.signed_at else None
         for s in check.report.signatures
     )
-    return Checked(check, filename[:200], community, times, replaced_by)
+    return Checked(check, filename[:200], community, times, replaced_by, disclosure_replaced_by)
+
+
+def _disclosure_replacement(disclosure: Disclosure) -> Disclosure | None:
+    return db.session.execute(
+        select(Disclosure).where(Disclosure.previous_id == disclosure.id)
+    ).scalar_one_or_none()
 
 
 def _replacement(minutes: Minutes) -> Minutes | None:
@@ -555,6 +567,17 @@ def _lookup(document_id: str) -> dict[str, Any] | None:
         return None
     minutes = documents.find_document(document_id)
     if minutes is None:
+        disclosure = db.session.execute(
+            select(Disclosure).where(Disclosure.document_id == document_id.upper())
+        ).scalar_one_or_none()
+        if disclosure is not None and disclosure.is_public:
+            return {
+                "document_id": disclosure.document_id,
+                "minutes": None,
+                "disclosure": disclosure,
+                "community": db.session.get(Community, disclosure.community_id),
+                "replaced_by": _disclosure_replacement(disclosure),
+            }
         return {"document_id": document_id, "minutes": None}
     meeting = db.session.get(Meeting, minutes.meeting_id)
     community = db.session.get(Community, minutes.community_id)

@@ -50,7 +50,7 @@ SIGNER_VALIDITY: Final = timedelta(days=5 * 365 + 1)  # 5 years
 # bundle is what this number defends.
 PKCS12_ITERATIONS: Final = 600_000
 
-Role = Literal["chair", "recorder", "supervisor"]
+Role = Literal["chair", "recorder", "supervisor", "staff"]
 ROLES: Final[tuple[Role, ...]] = ("chair", "recorder", "supervisor", "staff")
 ROLE_LABELS: Final[dict[str, str]] = {
     "chair": "主持人",

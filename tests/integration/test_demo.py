@@ -3,7 +3,7 @@ without changing anything, with logins that work."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from consult.audit.models import AuditEntry
 from consult.demo import DEMO_PASSWORD, load_demo
 from consult.demo.people import to_csv
 from consult.demo.plans import heping, shiqiao
+from consult.disclosure.models import Disclosure, DisclosureQuery, LedgerEntry
 from consult.extensions import db
 from consult.meetings.attachment_models import Attachment, AttachmentBlob
 from consult.meetings.candidate_models import Candidate
@@ -51,6 +52,9 @@ COUNTED = (
     AttachmentBlob,
     Candidate,
     Charter,
+    Disclosure,
+    LedgerEntry,
+    DisclosureQuery,
 )
 
 
@@ -208,3 +212,48 @@ def test_the_demo_resident_can_vote_in_the_open_vote(db_session: Any) -> None:
     assert [v.title for v in open_votes] == ["快递驿站选址（全体户代表表决）"]
     cast = voting.cast_ballot(actor, open_votes[0], choice="两处都设")
     assert len(cast.receipt) == 26
+
+
+def test_the_demo_discloses_and_the_village_is_overdue(db_session: Any) -> None:
+    from consult import clock
+    from consult.disclosure import service as disclosures
+    from consult.documents import statements
+    from consult.documents.service import check_pdf
+
+    result = load_demo()
+    heping_id = get_community("heping").id
+    states = sorted(
+        (d.period, d.category, d.version, d.state)
+        for d in db.session.execute(
+            select(Disclosure).where(Disclosure.community_id == heping_id)
+        ).scalars()
+    )
+    assert states == [
+        ("2026-09", "finance", 1, "superseded"),
+        ("2026-09", "finance", 2, "published"),
+        ("2026-10", "finance", 1, "published"),
+        ("2026-11", "finance", 1, "submitted"),
+        ("2026-Q3", "decisions", 1, "published"),
+    ]
+    october = db.session.get(Disclosure, int(result["disclosures"]["statement"].rsplit("/", 1)[1]))
+    assert october is not None
+    assert october.period == "2026-10"
+    check = check_pdf(statements.disclosure_pdf(actor_for_nobody(), october))
+    assert check.ok
+    assert check.is_current
+    answered = db.session.execute(
+        select(func.count(DisclosureQuery.id)).where(DisclosureQuery.answered_at.is_not(None))
+    ).scalar_one()
+    assert answered == 1
+    # 石桥村 has published nothing: on 2027-01-20 its Q4 items and December's finance are overdue.
+    clock.freeze(datetime(2027, 1, 20, 4, 0, tzinfo=UTC))
+    rows = disclosures.dashboard(get_community("shiqiao"))
+    overdue = {(r.category.value, str(r.period)) for r in rows if r.status.is_overdue}
+    assert ("finance", "2026-12") in overdue
+    assert ("decisions", "2026-Q4") in overdue
+
+
+def actor_for_nobody() -> Any:
+    from consult.actor import Actor
+
+    return Actor.anonymous()

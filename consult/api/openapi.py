@@ -16,6 +16,7 @@ from consult.api import (
     spec_attachments,
     spec_candidates,
     spec_charters,
+    spec_disclosures,
     spec_meetings,
     spec_minutes,
     spec_votes,
@@ -34,6 +35,7 @@ _MODULES: tuple[Any, ...] = (
     spec_candidates,
     spec_votes,
     spec_minutes,
+    spec_disclosures,
 )
 
 

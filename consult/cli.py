@@ -117,7 +117,7 @@ def demo_command(as_json: bool) -> None:
         )
         click.echo(
             "  November's ledger waits for supervisor@heping.demo to review; "
-            f"the village's overdue items: {demo['village_disclosures_due']}"
+            f"what the village owes: {demo['village_disclosures_due']}"
         )
     for vote in demo.get("open_votes", []):
         click.echo(

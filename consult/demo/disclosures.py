@@ -6,7 +6,8 @@
 - The third quarter's decisions and their implementation: a text disclosure, published.
 - November's ledger, imported and submitted: waiting for 赵国庆 (supervisor@) to review.
 - A resident's query on October's statement, answered by staff; another still open.
-石桥村 has published nothing, so its dashboard shows what the village owes and how overdue it is.
+石桥村 has published nothing: its dashboard shows what the village owes (and, from the 11th of
+December, November's finance overdue).
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def list_disclosures(
     wanted = allowed if states is None else allowed & set(states)
     query = query.where(Disclosure.state.in_([s.value for s in wanted]))
     if category:
-        query = query.where(Disclosure.category == rules.parse_category(category).value)
+        query = query.where(Disclosure.category == _category(category).value)
     if period:
         query = query.where(Disclosure.period == str(_period(period)))
     query = (
@@ -184,7 +184,7 @@ class BoardItem:
     disclosure: Disclosure
     published_on: date
     posted_until: date | None  # the last day it must stay up (≥ 15 days, URC25-33, VC25-28)
-    on_board: bool  # within its posting time (or the newest of its category and period)
+    on_board: bool  # within its posting time (at least 15 days, SEM-3)
 
 
 def board(
@@ -205,7 +205,7 @@ def board(
         Disclosure.state.in_([s.value for s in PUBLIC_STATES]),
     )
     if category:
-        query = query.where(Disclosure.category == rules.parse_category(category).value)
+        query = query.where(Disclosure.category == _category(category).value)
     if period:
         query = query.where(Disclosure.period == str(_period(period)))
     if not archive:

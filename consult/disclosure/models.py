@@ -298,3 +298,9 @@ class DisclosureQuery(Model):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     escalation_note: Mapped[str | None] = mapped_column(Text)
+    # A query left unanswered on a version that a correction superseded is carried to the
+    # correction (a new row pointing here, with the same text, filing time and deadline): the
+    # old version is never answered again, the resident's question still is.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disclosure_queries.id"), unique=True
+    )

@@ -111,8 +111,12 @@ def answer_query(actor: Actor, found: DisclosureQuery, text: str) -> DisclosureQ
     assert disclosure is not None
     if disclosure.disclosure_state is DisclosureState.SUPERSEDED:
         raise Conflict(
-            "this disclosure was superseded by a correction: answer on the current version",
-            details={"state": disclosure.state},
+            "this disclosure was superseded by a correction: the query was carried to the "
+            "correction, answer it there",
+            details={
+                "state": disclosure.state,
+                "carried_to": getattr(carried_to(found), "id", None),
+            },
             code="superseded",
         )
     found.answer = text
@@ -185,17 +189,65 @@ def queries_on(disclosure: Disclosure) -> list[DisclosureQuery]:
 
 
 def open_queries(community: Community) -> list[DisclosureQuery]:
-    """Unanswered queries, the oldest deadline first (the dashboard flags the overdue ones)."""
+    """Unanswered queries, the oldest deadline first (the dashboard flags the overdue ones).
+    A query on a superseded version is not listed: it was carried to the correction."""
     return list(
         db.session.execute(
             select(DisclosureQuery)
+            .join(Disclosure, Disclosure.id == DisclosureQuery.disclosure_id)
             .where(
                 DisclosureQuery.community_id == community.id,
                 DisclosureQuery.answered_at.is_(None),
+                Disclosure.state != DisclosureState.SUPERSEDED.value,
             )
             .order_by(DisclosureQuery.due_on, DisclosureQuery.id)
         ).scalars()
     )
+
+
+def carry_open_queries(actor: Actor, previous: Disclosure, correction: Disclosure) -> int:
+    """When a correction is published, the queries left unanswered on the version it
+    supersedes move to it: a new row each, pointing at the old one, with the same text, filing
+    time and deadline (a correction does not buy the committee more time)."""
+    carried = 0
+    for old in queries_on(previous):
+        if old.answered_at is not None:
+            continue
+        db.session.add(
+            DisclosureQuery(
+                disclosure_id=correction.id,
+                community_id=old.community_id,
+                kind=old.kind,
+                text=old.text,
+                filed_by=old.filed_by,
+                resident_id=old.resident_id,
+                filed_at=old.filed_at,
+                due_on=old.due_on,
+                escalated_at=old.escalated_at,
+                escalated_by=old.escalated_by,
+                escalation_note=old.escalation_note,
+                carried_from_id=old.id,
+            )
+        )
+        carried += 1
+    if carried:
+        db.session.flush()
+        record(
+            actor,
+            "disclosure:query:carry",
+            "disclosure",
+            correction.id,
+            community_id=correction.community_id,
+            payload={"from": previous.id, "queries": carried},
+        )
+    return carried
+
+
+def carried_to(found: DisclosureQuery) -> DisclosureQuery | None:
+    """The row a query was carried to, when a correction superseded its version."""
+    return db.session.execute(
+        select(DisclosureQuery).where(DisclosureQuery.carried_from_id == found.id)
+    ).scalar_one_or_none()
 
 
 def query_json(actor: Actor, found: DisclosureQuery) -> dict[str, Any]:
@@ -211,6 +263,7 @@ def query_json(actor: Actor, found: DisclosureQuery) -> dict[str, Any]:
         "answered_at": found.answered_at.isoformat() if found.answered_at else None,
         "escalated_at": found.escalated_at.isoformat() if found.escalated_at else None,
         "escalation_note": found.escalation_note,
+        "carried_from_id": found.carried_from_id,
         "status": status.as_dict(),
     }
     if can(actor, "disclosure:query:filer", found.community_id):

@@ -16,7 +16,7 @@ from consult import clock
 from consult.accounts.models import User
 from consult.actor import Actor
 from consult.audit.service import record
-from consult.disclosure import ledger, service
+from consult.disclosure import ledger, queries, service
 from consult.disclosure.chart import ChartBar, ledger_chart_svg
 from consult.disclosure.models import (
     DISCLOSURE_SIGNING_ORDER,
@@ -284,6 +284,10 @@ def countersign_disclosure(
         )
     signature = _store(actor, disclosure, DisclosureSigningRole.SUPERVISOR, row.id, signed, now)
     service.publish_version(disclosure)
+    if disclosure.previous_id is not None:
+        previous = db.session.get(Disclosure, disclosure.previous_id)
+        assert previous is not None
+        queries.carry_open_queries(actor, previous, disclosure)
     db.session.flush()
     _audit(actor, disclosure, signature, row.fingerprint)
     return signature

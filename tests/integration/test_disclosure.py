@@ -576,6 +576,19 @@ def test_no_answer_after_the_disclosure_was_superseded(
         queries.answer_query(people["staff"], query, "已更正")
     assert refused.value.code == "superseded"
     assert query.answer is None
+    # The question was carried to the correction, with its deadline, and is answered there.
+    carried = queries.carried_to(query)
+    assert carried is not None
+    assert refused.value.details["carried_to"] == carried.id
+    assert (carried.disclosure_id, carried.text, carried.due_on, carried.kind) == (
+        correction.id,
+        query.text,
+        query.due_on,
+        "objection",
+    )
+    assert queries.open_queries(world.community) == [carried]
+    queries.answer_query(people["staff"], carried, "已在更正版本中更正。")
+    assert queries.open_queries(world.community) == []
 
 
 def test_policy_changes_are_new_rows(people: dict[str, Actor], world: Any) -> None:

@@ -37,11 +37,15 @@ from consult import clock
 from consult.accounts.models import RoleAssignment, User, VerificationCode
 from consult.actor import Actor
 from consult.audit.models import AuditEntry
+from consult.disclosure import ledger, queries
+from consult.disclosure import service as disclosures
+from consult.disclosure.models import DisclosureSignature
 from consult.documents.models import Minutes, MinutesSignature, SignerCertificate
 from consult.documents.service import authority
 from consult.extensions import db
 from consult.meetings.attachments import add_attachment
 from consult.meetings.service import notice_meeting
+from consult.registry.enrolment import actor_for
 from consult.registry.models import Community, Resident
 from consult.voting.service import close_vote, create_vote, open_vote
 from tests.conftest import ROLES, World, csrf_token, login
@@ -83,6 +87,9 @@ MID = "<int(max=2147483647):meeting_id>"
 BODY = "<int(max=2147483647):body_id>"
 VID = "<int(max=2147483647):vote_id>"
 IID = "<int(max=2147483647):item_id>"
+DID = "<int(max=2147483647):disclosure_id>"
+EID = "<int(max=2147483647):entry_id>"
+QID = "<int(max=2147483647):query_id>"
 
 #: (rule, method) -> who is allowed. Everyone else is refused: see `expected`.
 MATRIX: dict[tuple[str, str], Who] = {
@@ -271,6 +278,62 @@ MATRIX: dict[tuple[str, str], Who] = {
     (f"{API}/meetings/{MID}/minutes/erratum", "POST"): MINUTES_WRITERS,
     (f"{API}/meetings/{MID}/minutes.pdf", "GET"): EVERYONE,
     (f"{API}/documents/verify", "POST"): EVERYONE,
+    # ---------------------------------------------------------------- web: disclosure (issue 6)
+    # The board, the archive, a published disclosure with its PDF and open data, the kiosk,
+    # the feed and the due/overdue dashboard are public; a verified resident of the community
+    # files a query; the committee and the supervisors read drafts; staff write, import,
+    # submit, publish and correct; a supervisor reviews, countersigns and escalates; staff (and
+    # the chair) answer.
+    (f"{C}/disclosures", "GET"): EVERYONE,
+    (f"{C}/disclosures/archive", "GET"): EVERYONE,
+    (f"{C}/disclosures/due", "GET"): EVERYONE,
+    (f"{C}/disclosures/feed.atom", "GET"): EVERYONE,
+    (f"{C}/disclosures/kiosk", "GET"): EVERYONE,
+    ("/disclosures/<int:disclosure_id>", "GET"): EVERYONE,
+    ("/disclosures/<int:disclosure_id>.pdf", "GET"): EVERYONE,
+    ("/disclosures/<int:disclosure_id>/ledger.csv", "GET"): EVERYONE,
+    ("/disclosures/<int:disclosure_id>/ledger.json", "GET"): EVERYONE,
+    ("/disclosures/<int:disclosure_id>/queries", "POST"): VOTERS,
+    (f"{C}/disclosures/manage", "GET"): COMMITTEE,
+    (f"{C}/disclosures/new", "GET"): STAFF,
+    (f"{C}/disclosures/new", "POST"): STAFF,
+    (f"{C}/disclosures/policy", "GET"): COMMITTEE,
+    (f"{C}/disclosures/policy", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/work", "GET"): COMMITTEE,
+    ("/disclosures/<int:disclosure_id>/vouchers/<int:voucher_id>", "GET"): COMMITTEE,
+    ("/disclosures/<int:disclosure_id>/edit", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/ledger", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/entries", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/vouchers", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/correction", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/submit", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/publish", "POST"): STAFF,
+    ("/disclosures/<int:disclosure_id>/review", "POST"): SIGNERS,
+    ("/disclosures/<int:disclosure_id>/countersign", "POST"): SIGNERS,
+    ("/ledger-entries/<int:entry_id>/void", "POST"): STAFF,
+    ("/disclosure-queries/<int:query_id>/answer", "POST"): STAFF,
+    ("/disclosure-queries/<int:query_id>/escalate", "POST"): SIGNERS,
+    # ---------------------------------------------------------------- API: disclosure (issue 6)
+    (f"{AC}/disclosures", "GET"): EVERYONE,
+    (f"{AC}/disclosures", "POST"): STAFF,
+    (f"{AC}/disclosures/due", "GET"): EVERYONE,
+    (f"{API}/disclosures/{DID}", "GET"): EVERYONE,
+    (f"{API}/disclosures/{DID}", "PATCH"): STAFF,
+    (f"{API}/disclosures/{DID}.pdf", "GET"): EVERYONE,
+    (f"{API}/disclosures/{DID}/ledger", "GET"): EVERYONE,
+    (f"{API}/disclosures/{DID}/ledger", "POST"): STAFF,
+    (f"{API}/disclosures/{DID}/ledger.csv", "GET"): EVERYONE,
+    (f"{API}/disclosures/{DID}/entries", "POST"): STAFF,
+    (f"{API}/ledger-entries/{EID}/void", "POST"): STAFF,
+    (f"{API}/disclosures/{DID}/submit", "POST"): STAFF,
+    (f"{API}/disclosures/{DID}/review", "POST"): SIGNERS,
+    (f"{API}/disclosures/{DID}/publish", "POST"): STAFF,
+    (f"{API}/disclosures/{DID}/sign", "POST"): SIGNERS,
+    (f"{API}/disclosures/{DID}/correction", "POST"): STAFF,
+    (f"{API}/disclosures/{DID}/objections", "GET"): EVERYONE,
+    (f"{API}/disclosures/{DID}/objections", "POST"): VOTERS,
+    (f"{API}/objections/{QID}/answer", "POST"): STAFF,
+    (f"{API}/objections/{QID}/escalate", "POST"): SIGNERS,
 }
 
 #: Routes that end the caller's session: visited last, so nothing after them runs signed out.
@@ -352,6 +415,9 @@ def url_values(world: World) -> dict[str, str]:
     running = make_meeting(world.community, body, state="in_session")
     vote = open_vote(system, create_vote(system, running.agenda[0], secret=True))
     close_vote(system, vote, current_app.extensions["consult.field_cipher"])
+    # A published finance disclosure with a ledger line, a voucher's scan and a resident's
+    # query (rows only, as for the minutes): every disclosure route has an object.
+    disclosure, entry, voucher, query = _published_disclosure(world)
     db.session.commit()
     return {
         "code": world.community.code,
@@ -363,7 +429,55 @@ def url_values(world: World) -> dict[str, str]:
         "item_id": str(meeting.agenda[0].id),
         "attachment_id": str(attachment.id),
         "vote_id": str(vote.id),
+        "disclosure_id": str(disclosure),
+        "entry_id": str(entry),
+        "voucher_id": str(voucher),
+        "query_id": str(query),
     }
+
+
+def _published_disclosure(world: World) -> tuple[int, int, int, int]:
+    system = Actor.system("tests")
+    found = disclosures.create_disclosure(
+        system, world.community, category="finance", period="2026-10", title="2026年10月财务公开"
+    )
+    ledger.import_ledger(
+        system,
+        found,
+        b"date,voucher,summary,category,direction,amount,counterparty\n"
+        b"2026-10-03,V-1,matrix,fund,income,10.00,\n",
+    )
+    voucher = ledger.add_voucher(system, found, "V-1", "v.pdf", b"%PDF-1.4 voucher")
+    entry = ledger.entries_of(found)[0]
+    certificate = SignerCertificate(
+        community_id=world.community.id,
+        user_id=world.users["staff"].id,
+        role="staff",
+        serial="2",
+        subject="CN=matrix",
+        certificate_pem="",
+        fingerprint="matrix-disclosure",
+        pkcs12=b"",
+        not_after=clock.now(),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    db.session.add(
+        DisclosureSignature(
+            disclosure_id=found.id,
+            role="supervisor",
+            user_id=world.users["supervisor"].id,
+            certificate_id=certificate.id,
+            sha256="1" * 64,
+            pdf=b"%PDF-1.7 matrix",
+        )
+    )
+    found.state = "published"
+    found.published_at = clock.now()
+    db.session.flush()
+    resident = actor_for(world.users["resident"], world.community.id)
+    query = queries.file_query(resident, found, "matrix?")
+    return found.id, entry.id, voucher.id, query.id
 
 
 def _published_minutes(meeting: Any, signer_id: int) -> None:
@@ -442,6 +556,10 @@ def test_every_url_parameter_has_a_value() -> None:
         "item_id",
         "attachment_id",
         "vote_id",
+        "disclosure_id",
+        "entry_id",
+        "voucher_id",
+        "query_id",
     }
     for rule, _method in MATRIX:
         assert set(_PARAM.findall(rule)) <= known, rule

@@ -327,4 +327,9 @@ def test_limits_are_declared_with_rate_limited(app):
         "documents.sign",
         "documents.upload",
         "documents.verify",
+        # Signing a disclosure checks the signer's passphrase (issue 6).
+        "api.publish_disclosure",
+        "api.countersign_disclosure",
+        "disclosure.publish",
+        "disclosure.countersign",
     }

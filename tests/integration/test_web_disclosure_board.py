@@ -454,7 +454,7 @@ def test_a_verified_resident_files_a_query_shown_publicly_without_the_name(
     assert response.status_code == 303
     assert response.headers["Location"] == f"/disclosures/{found.id}#queries"
     page = text_of(client.get(response.headers["Location"]))
-    assert page.index("Your objection was filed") > page.index('id="queries"')
+    assert page.index("您的异议已提交") > page.index('id="queries"')
     (filed,) = queries.queries_on(found)
     assert filed.kind == "objection"
     # Everyone sees the exchange, nobody sees who asked.

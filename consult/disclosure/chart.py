@@ -53,7 +53,7 @@ _NARROW_EM: Final = 0.62
 # Layout of the category panel (horizontal bars).
 _LABEL_WIDTH: Final = 150  # category names, right-aligned against the bars
 _BAR_X: Final = 160
-_VALUE_RESERVE: Final = 112  # room after the longest bar for its amount (up to 10^14 fen)
+_VALUE_RESERVE: Final = 130  # after the longest bar, its amount: "1,000,000,000,000.00" (10^14 fen)
 _BAR_HEIGHT: Final = 12
 _BAR_GAP: Final = 2
 _ROW_GAP: Final = 10
@@ -141,7 +141,8 @@ def ledger_chart_svg(
         chart.legend()
         if by_category:
             chart.categories(by_category)
-        if by_month:
+        # One month says nothing a month's statement does not: the panel needs two or more.
+        if len(by_month) > 1 or (by_month and not by_category):
             chart.months(by_month)
     return chart.svg(name, _description(by_category, by_month, words))
 
@@ -245,11 +246,16 @@ class _Chart:
                 fen = bar.income_fen if kind == "income" else bar.expense_fen
                 width = _share(fen, largest) * span
                 y = top + n * (_BAR_HEIGHT + _BAR_GAP)
+                # A zero is drawn as no bar and no figure: a column of "0.00" is noise.
+                value = (
+                    f'<text class="value" x="{_BAR_X + width + 4:.2f}" y="{y + 10:.1f}" '
+                    f'font-size="{_VALUE_SIZE}">{_money(fen)}</text>'
+                    if fen
+                    else ""
+                )
                 self.parts.append(
                     f'<rect class="bar {kind}" x="{_BAR_X}" y="{y:.1f}" width="{width:.2f}" '
-                    f'height="{_BAR_HEIGHT}" {self._paint(kind)}/>'
-                    f'<text class="value" x="{_BAR_X + width + 4:.2f}" y="{y + 10:.1f}" '
-                    f'font-size="{_VALUE_SIZE}">{format_fen(fen)}</text>'
+                    f'height="{_BAR_HEIGHT}" {self._paint(kind)}/>{value}'
                 )
             self.parts.append("</g>")
             self.y = top + row_height + _ROW_GAP
@@ -269,8 +275,7 @@ class _Chart:
         bar_width = group * 0.34
         largest = max(max(bar.income_fen, bar.expense_fen) for bar in bars)
         longest = max(
-            _text_width(format_fen(max(bar.income_fen, bar.expense_fen)), _VALUE_SIZE)
-            for bar in bars
+            _text_width(_money(max(bar.income_fen, bar.expense_fen)), _VALUE_SIZE) for bar in bars
         )
         # Amounts above the bars: level when two side by side fit, else turned to run upwards.
         upright = longest > bar_width + 0.04 * group
@@ -302,7 +307,7 @@ class _Chart:
                 self.parts.append(
                     f'<rect class="bar {kind}" x="{x:.2f}" y="{y:.2f}" '
                     f'width="{bar_width:.2f}" height="{height:.2f}" {self._paint(kind)}/>'
-                    f"{value}{format_fen(fen)}</text>"
+                    + (f"{value}{_money(fen)}</text>" if fen else "")
                 )
             shown = _fit(label, group - 4, _FONT_SIZE)
             self.parts.append(
@@ -317,12 +322,16 @@ class _Chart:
 
     def _item(self, label: str, bar: ChartBar) -> str:
         return self.words["item"].format(
-            label=label, income=format_fen(bar.income_fen), expense=format_fen(bar.expense_fen)
+            label=label, income=_money(bar.income_fen), expense=_money(bar.expense_fen)
         )
 
 
 # ------------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _money(fen: int) -> str:
+    return format_fen(fen, grouping=True)
 
 
 def _share(fen: int, largest: int) -> float:

@@ -30,7 +30,7 @@ from consult.errors import Conflict, NotFound
 from consult.extensions import db
 from consult.registry.models import Community
 from consult.rules.disclosure import CATEGORY_NAMES, Category, parse_period
-from consult.rules.ledger_csv import Direction
+from consult.rules.ledger_csv import Direction, format_fen
 
 from .disclosure_layout import (
     DISCLOSURE_SIGNATURE_IDS,
@@ -90,9 +90,7 @@ _WORDS = {
 
 def money(fen: int) -> str:
     """Yuan with thousands separators, for people: 1234567 fen → "12,345.67" (never a float)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d}"
+    return format_fen(fen, grouping=True)
 
 
 def signatures_of(disclosure: Disclosure) -> list[DisclosureSignature]:

@@ -141,13 +141,15 @@ def parse_amount(text: str) -> int:
     return fen
 
 
-def format_fen(fen: int) -> str:
-    """Integer fen → yuan with two decimals: 123450 → "1234.50", -5 → "-0.05"."""
+def format_fen(fen: int, *, grouping: bool = False) -> str:
+    """Integer fen → yuan with two decimals: 123450 → "1234.50", -5 → "-0.05"; with
+    `grouping`, thousands separated for people to read: 123456789 → "1,234,567.89" (files and
+    exports keep the plain form)."""
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise TypeError(f"amounts are integer fen, not {type(fen).__name__}")
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan}.{cents:02d}"
+    return f"{sign}{yuan:,}.{cents:02d}" if grouping else f"{sign}{yuan}.{cents:02d}"
 
 
 # ------------------------------------------------------------------------------------------------

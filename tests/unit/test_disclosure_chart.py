@@ -99,11 +99,11 @@ def test_bar_lengths_are_in_proportion_to_the_amounts() -> None:
 def test_amounts_are_printed_in_yuan_from_integer_fen() -> None:
     root = _parse(ledger_chart_svg(CATEGORIES, MONTHS))
     values = _classed_texts(root, "value")
-    assert "486320.00" in values
-    assert "123456.78" in values
-    assert "3567.80" in values
-    assert "47024.58" in values
-    assert all(re.fullmatch(r"[0-9]+\.[0-9]{2}", value) for value in values)
+    assert "486,320.00" in values
+    assert "123,456.78" in values
+    assert "3,567.80" in values
+    assert "47,024.58" in values
+    assert all(re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})*\.[0-9]{2}", value) for value in values)
 
 
 @pytest.mark.parametrize(
@@ -218,26 +218,37 @@ def test_no_entries_gives_a_small_chart_that_says_so(lang: str) -> None:
 
 
 def test_zero_amounts_give_empty_bars_not_an_error() -> None:
-    root = _parse(ledger_chart_svg([ChartBar("零", 0, 0)], [ChartBar("2025-07", 0, 0)]))
+    months = [ChartBar("2025-07", 0, 0), ChartBar("2025-08", 0, 0)]
+    root = _parse(ledger_chart_svg([ChartBar("零", 0, 0), ChartBar("一", 0, 0)], months))
     categories = _panel(root, "by-category")
     months = _panel(root, "by-month")
     assert categories is not None
     assert months is not None
     across = _bars(categories, "income") + _bars(categories, "expense")
     upright = _bars(months, "income") + _bars(months, "expense")
-    assert len(across) == len(upright) == 2
+    assert len(across) == len(upright) == 4
     assert all(float(bar.attrib["width"]) == 0.0 for bar in across)
     assert all(float(bar.attrib["height"]) == 0.0 for bar in upright)
-    assert _classed_texts(root, "value") == ["0.00"] * 4
+    # A zero is no bar and no figure: a column of "0.00" says nothing.
+    assert "0.00" not in _classed_texts(root, "value")
+
+
+def test_one_month_has_no_month_panel_beside_its_categories() -> None:
+    root = _parse(ledger_chart_svg(CATEGORIES, MONTHS[:1]))
+    assert _panel(root, "by-category") is not None
+    assert _panel(root, "by-month") is None
+    alone = _parse(ledger_chart_svg([], MONTHS[:1]))
+    assert _panel(alone, "by-month") is not None
 
 
 def test_huge_amounts_keep_the_scale_and_their_exact_labels() -> None:
     bars = [ChartBar("巨额", MAX_FEN, MAX_FEN - 1), ChartBar("小额", 1, 0)]
-    root = _parse(ledger_chart_svg(bars, [ChartBar("2025-07", MAX_FEN, 1)]))
+    months = [ChartBar("2025-07", MAX_FEN, 1), ChartBar("2025-08", 0, 1)]
+    root = _parse(ledger_chart_svg(bars, months))
     values = _classed_texts(root, "value")
-    assert format_fen(MAX_FEN) == "1000000000000.00"
-    assert "1000000000000.00" in values
-    assert "999999999999.99" in values
+    assert format_fen(MAX_FEN, grouping=True) == "1,000,000,000,000.00"
+    assert "1,000,000,000,000.00" in values
+    assert "999,999,999,999.99" in values
     assert "0.01" in values
     _assert_inside_viewbox(root)
     widths = [float(bar.attrib["width"]) for bar in _bars(root, "income")]

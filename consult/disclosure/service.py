@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from consult import clock
 from consult.accounts.policy import can, require
 from consult.actor import Actor
+from consult.audit.models import AuditEntry
 from consult.audit.service import record
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
@@ -507,6 +508,23 @@ def review_disclosure(
         payload={"version": disclosure.version, "decision": parsed.value, "comment": comment},
     )
     return review
+
+
+def submissions_of(disclosure: Disclosure) -> list[tuple[datetime, int | None]]:
+    """Every time the version was sent for review, and by whom, oldest first: `submitted_at`
+    holds only the latest, the audit log holds them all."""
+    return [
+        (at, who)
+        for at, who in db.session.execute(
+            select(AuditEntry.occurred_at, AuditEntry.actor_user_id)
+            .where(
+                AuditEntry.action == "disclosure:disclosure:submit",
+                AuditEntry.object_type == "disclosure",
+                AuditEntry.object_id == str(disclosure.id),
+            )
+            .order_by(AuditEntry.id)
+        ).all()
+    ]
 
 
 def reviews_of(disclosure: Disclosure) -> list[DisclosureReview]:

@@ -173,6 +173,12 @@ def direction_label(direction: str) -> str:
 
 
 def yuan(fen: int | None) -> str:
+    """For reading: thousands separated."""
+    return "" if fen is None else format_fen(fen, grouping=True)
+
+
+def yuan_input(fen: int | None) -> str:
+    """For a form field: the plain form parse_amount reads back."""
     return "" if fen is None else format_fen(fen)
 
 
@@ -220,9 +226,9 @@ def reconcile_text(expected_fen: int, stated_fen: int) -> str:
     return _(
         "The statement does not reconcile: opening balance + income − expense = %(expected)s "
         "yuan, but the closing balance is %(stated)s yuan (a difference of %(difference)s yuan).",
-        expected=format_fen(expected_fen),
-        stated=format_fen(stated_fen),
-        difference=format_fen(stated_fen - expected_fen),
+        expected=yuan(expected_fen),
+        stated=yuan(stated_fen),
+        difference=yuan(stated_fen - expected_fen),
     )
 
 
@@ -581,12 +587,12 @@ def _history(found: Disclosure, names: dict[int, str]) -> list[Event]:
             names.get(found.created_by or 0, ""),
             found.correction_reason,
         )
-    if found.submitted_at is not None:
+    for submitted_at, submitted_by in service.submissions_of(found):
         events.append(
             Event(
-                found.submitted_at,
+                submitted_at,
                 _("Sent to the supervisory committee"),
-                names.get(found.submitted_by or 0, ""),
+                names.get(submitted_by or 0, ""),
             )
         )
     for review in service.reviews_of(found):
@@ -638,8 +644,8 @@ def _edit_data(found: Disclosure) -> dict[str, Any]:
         "title": found.title,
         "body": found.body,
         "lang": found.lang,
-        "opening_balance": yuan(found.opening_balance_fen),
-        "closing_balance": yuan(found.closing_balance_fen),
+        "opening_balance": yuan_input(found.opening_balance_fen),
+        "closing_balance": yuan_input(found.closing_balance_fen),
     }
 
 
@@ -705,7 +711,7 @@ def _workspace(found: Disclosure, status: int = 200, **override: Any) -> Any:
     on_it = queries.queries_on(found)
     books = _ledger_view(found)
     names = _names(
-        [found.created_by, found.submitted_by]
+        [found.created_by, *(who for _at, who in service.submissions_of(found))]
         + [r.reviewer_id for r in reviews]
         + [s.user_id for s in signatures]
         + [q.answered_by for q in on_it]

@@ -50,6 +50,12 @@ LEDGER = (
 # 8,000.00 + 30,000.00 − (1,280.50 + 3,600.00 + 356.80) = 32,762.70; the voucher of 记-003
 # says 3,200.00, so after the supervisor's comment: 8,000.00 + 30,000.00 − 4,837.30 = 33,162.70.
 OPENING, FIRST_CLOSING, CLOSING = "8000.00", "32762.70", "33162.70"
+
+
+def shown(amount: str) -> str:
+    """An amount as the pages print it for reading (thousands separated)."""
+    yuan, cents = amount.split(".")
+    return f"{int(yuan):,}.{cents}"
 COMMENT = "记-003 重阳节慰问的金额与凭证不符：凭证为 3200.00 元。请更正该行和期末余额。"
 QUESTION = "重阳节慰问了多少位老人？每人标准是多少？"
 ANSWER = "共慰问 80 周岁以上老人 32 位，每人 100 元慰问品。"
@@ -164,7 +170,7 @@ def test_a_month_is_returned_fixed_signed_queried_and_answered(
     submit(staff, f"form[action='/disclosures/{disclosure_id}/edit']")
     verdict = staff.locator("#statement .verdict-box")
     assert "good" in (verdict.get_attribute("class") or "").split()
-    assert FIRST_CLOSING in verdict.inner_text()
+    assert shown(FIRST_CLOSING) in verdict.inner_text()
     submit(staff, f"form[action='/disclosures/{disclosure_id}/submit']")
     assert staff.locator("#state .state.state-noticed").count() == 1
     assert staff.locator("input[name=ledger_file]").count() == 0  # it no longer changes
@@ -180,10 +186,10 @@ def test_a_month_is_returned_fixed_signed_queried_and_answered(
     note = staff.locator("#state .banner.notice")
     assert COMMENT in note.inner_text()
     assert SUPERVISOR in note.inner_text()
-    wrong = staff.locator("table.ledger tbody tr", has_text="3600.00")
+    wrong = staff.locator("table.ledger tbody tr", has_text="3,600.00")
     wrong.locator("details.withdraw summary").click()
     wrong.locator("input[name=void_reason]").fill("金额录错，按凭证更正为 3200.00 元")
-    submit(staff, "table.ledger tbody tr:has-text('3600.00') form")
+    submit(staff, "table.ledger tbody tr:has-text('3,600.00') form")
     assert staff.locator("table.ledger tbody tr.voided").count() == 1
     staff.fill("input[name=entry_date]", "2026-10-20")
     staff.check("input[name=direction][value=expense]")
@@ -195,7 +201,7 @@ def test_a_month_is_returned_fixed_signed_queried_and_answered(
     # The stated closing balance no longer reconciles with the ledger, and says by how much.
     verdict = staff.locator("#statement .verdict-box")
     assert "bad" in (verdict.get_attribute("class") or "").split()
-    assert CLOSING in verdict.inner_text()
+    assert shown(CLOSING) in verdict.inner_text()
     staff.fill("input[name=closing_balance]", CLOSING)
     submit(staff, f"form[action='/disclosures/{disclosure_id}/edit']")
     assert "good" in (staff.locator("#statement .verdict-box").get_attribute("class") or "")

@@ -219,7 +219,7 @@ def test_staff_write_import_and_send_a_supervisor_returns_then_approves(
     page = text_of(staff.get(work(found)))
     assert "3 lines imported." in page
     assert "楼道照明维修" in page
-    assert "1280.50" in page
+    assert "1,280.50" in page
     assert "The balances are missing." in page
 
     # Balances that do not reconcile are shown in red, and the draft is not sent.
@@ -238,7 +238,7 @@ def test_staff_write_import_and_send_a_supervisor_returns_then_approves(
     page = text_of(response)
     assert 'class="verdict-box bad"' in page
     assert "The statement does not reconcile" in page
-    assert "55119.50" in page
+    assert "55,119.50" in page
     response = post(staff, f"/disclosures/{found.id}/submit", follow_redirects=True)
     assert "does not reconcile" in text_of(response)
     db.session.refresh(found)
@@ -310,6 +310,8 @@ def test_staff_write_import_and_send_a_supervisor_returns_then_approves(
     page = text_of(supervisor.get(work(found)))
     assert "Approved by the supervisory committee" in page
     assert "Returned by the supervisory committee" in page
+    # Both submissions are in the history, not only the latest.
+    assert page.count("Sent to the supervisory committee") == 2
     assert "慰问支出请附上签收单。" in page
     # Staff are offered the first signature: a new passphrase, typed twice.
     page = text_of(staff.get(work(found)))

@@ -9,17 +9,23 @@ Flask; the template only prints these fields (escaped, except the sanitised body
 
 The ledger's rows are laid out for speed (bench/disclosure_statement.py): WeasyPrint's time grows
 with the number of boxes it lays out, about a millisecond for each table cell, so a 400-row
-ledger of six cells a row took ~2.9 s. Each row is three cells: date and voucher, the summary
-with its category in brackets, direction and amount; the first and last are justified, so the
-date sits on the left of its cell and the voucher on the right, the direction on the left and
-the amount on the right, and the page reads as five aligned columns for half the boxes.
-Justification stretches spaces, so the spaces inside those four fields are printed as en
-spaces (U+2002), which it leaves alone.
+ledger of six cells a row took ~3 s to render. Each row here is two cells that read as five
+aligned columns:
+- date, voucher and summary in one cell, the first two ended by tab characters: with
+  ``white-space: pre-wrap`` and a ``tab-size`` as wide as the widest date or voucher
+  (ledger_tab_mm), the voucher starts at the first tab stop and the summary at the second, and
+  a hanging indent (padding the width of two tabs, text-indent minus that) puts the summary's
+  following lines under its first; the category goes in brackets before the summary;
+- direction and amount in a justified cell: the direction on its left edge, the amount on its
+  right. Justification stretches spaces, so spaces inside those two fields are printed as en
+  spaces (U+2002), which it leaves alone.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -36,8 +42,10 @@ __all__ = [
     "DisclosureDocument",
     "LedgerLine",
     "LedgerRow",
+    "chart_data_uri",
     "disclosure_context",
     "ledger_lines",
+    "ledger_tab_mm",
     "render_disclosure",
 ]
 
@@ -49,10 +57,23 @@ DISCLOSURE_SIGNATURE_IDS: Final = ("sig-staff", "sig-supervisor")
 # template's CSS sets them (the same boxes as the minutes': minutes_layout.SIGNATURE_BOX_MM).
 SIGNATURE_BOX_MM: Final = (54.0, 24.0)
 
-# Spaces justification would stretch (WeasyPrint counts U+0020 and U+00A0) and any other run
-# of white space; printed as one en space, which Noto Sans CJK has and justification ignores.
-_STRETCHABLE = re.compile(r"\s+")
+# Any run of white space: a tab would move text to another column, and pre-wrap would keep
+# runs of spaces and line breaks.
+_WHITE_SPACE = re.compile(r"\s+")
+# What justification would stretch (WeasyPrint counts U+0020 and U+00A0) is printed as an en
+# space, which Noto Sans CJK has and justification leaves alone.
 _EN_SPACE: Final = "\u2002"
+# The ledger's type size (templates/pdf/disclosure.html) in millimetres per em, and generous
+# widths of characters in em to fit the tab stops: a wide (CJK) character is 1 em in Noto
+# Sans CJK; its digits are 0.555 em and no Latin letter but W and M passes 0.7 em.
+_LEDGER_EM_MM: Final = 8.5 * 25.4 / 72
+_WIDE_EM: Final = 1.0
+_NARROW_EM: Final = 0.62
+# Tab stops: room for the headers ("Voucher" in bold, "凭证号") at least; at most 30 mm, so the
+# summary keeps 70 mm (a longer date or voucher pushes its row's summary one stop further).
+_TAB_MIN_MM: Final = 17.0
+_TAB_MAX_MM: Final = 30.0
+_TAB_GAP_MM: Final = 2.5
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,7 @@ class DisclosureDocument:
 
 @dataclass(frozen=True)
 class LedgerLine:
-    """A ledger row as its three printed cells (see the module's docstring)."""
+    """A ledger row as the template prints it in two cells (see the module's docstring)."""
 
     date: str
     voucher: str
@@ -113,23 +134,42 @@ class LedgerLine:
 
 
 def _unstretchable(text: str) -> str:
-    return _STRETCHABLE.sub(_EN_SPACE, text.strip())
+    return _WHITE_SPACE.sub(_EN_SPACE, text.strip())
+
+
+def _single_spaced(text: str) -> str:
+    return _WHITE_SPACE.sub(" ", text.strip())
+
+
+def ledger_tab_mm(lines: tuple[LedgerLine, ...]) -> float:
+    """The tab stops of the ledger's first cell in millimetres: the widest date or voucher (as
+    estimated, generously) and a gap, within _TAB_MIN_MM and _TAB_MAX_MM."""
+    widest = max(
+        (
+            sum(_WIDE_EM if unicodedata.east_asian_width(c) in "WF" else _NARROW_EM for c in text)
+            for line in lines
+            for text in (line.date, line.voucher)
+        ),
+        default=0.0,
+    )
+    tab = widest * _LEDGER_EM_MM + _TAB_GAP_MM
+    return round(min(_TAB_MAX_MM, max(_TAB_MIN_MM, tab)), 1)
 
 
 def ledger_lines(rows: tuple[LedgerRow, ...], lang: str) -> tuple[LedgerLine, ...]:
-    """The rows as the template prints them: spaces in the justified fields made fixed, and the
-    category put in front of the summary in the brackets the language uses."""
+    """The rows as the template prints them: white space made single (and fixed in the justified
+    fields), and the category put in front of the summary in the brackets the language uses."""
     if lang.lower().startswith("zh"):
         opening, closing = "【", "】"
     else:
         opening, closing = "[", "] "
     return tuple(
         LedgerLine(
-            date=_unstretchable(row.date),
-            voucher=_unstretchable(row.voucher),
-            summary=f"{opening}{row.category}{closing}{row.summary}"
-            if row.category
-            else row.summary,
+            date=_single_spaced(row.date),
+            voucher=_single_spaced(row.voucher),
+            summary=_single_spaced(
+                f"{opening}{row.category}{closing}{row.summary}" if row.category else row.summary
+            ),
             direction=_unstretchable(row.direction),
             amount=_unstretchable(row.amount),
         )
@@ -137,16 +177,27 @@ def ledger_lines(rows: tuple[LedgerRow, ...], lang: str) -> tuple[LedgerLine, ..
     )
 
 
+def chart_data_uri(svg: Markup) -> str:
+    """The chart's SVG as a ``data:`` URI for an ``<img>`` (the only kind of resource render_pdf
+    loads), or "" without a chart."""
+    if not svg:
+        return ""
+    return "data:image/svg+xml;base64," + base64.b64encode(str(svg).encode()).decode("ascii")
+
+
 def disclosure_context(doc: DisclosureDocument) -> dict[str, Any]:
     """The template context of templates/pdf/disclosure.html (and pdf/base.html) for ``doc``."""
+    lines = ledger_lines(doc.rows, doc.lang)
     return {
         "doc": doc,
-        "lines": ledger_lines(doc.rows, doc.lang),
+        "lines": lines,
+        "tab_mm": ledger_tab_mm(lines),
         "title": doc.title,
         "lang": doc.lang,
         "document_id": doc.document_id,
         "verification_url": doc.verification_url,
         "qr_data_uri": qr_svg_data_uri(doc.verification_url),
+        "chart_data_uri": chart_data_uri(doc.chart_svg),
         "signature_ids": DISCLOSURE_SIGNATURE_IDS,
     }
 

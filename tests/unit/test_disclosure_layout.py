@@ -32,6 +32,7 @@ from consult.documents.disclosure_layout import (
     LedgerRow,
     disclosure_context,
     ledger_lines,
+    ledger_tab_mm,
     render_disclosure,
 )
 from consult.documents.markdown_text import markdown_to_safe_html
@@ -47,6 +48,8 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 MM = 72 / 25.4  # points per millimetre
+A4_HEIGHT = 841.89  # points
+BOTTOM_MARGIN_MM = 22  # pdf/base.html's @page margin, where the footer is
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 ENTRIES = (
@@ -296,9 +299,21 @@ def test_a_long_ledger_repeats_its_header_keeps_rows_whole_and_amounts_aligned()
         # The header row on every page of the ledger.
         for label in ("Date", "Voucher", "Summary", "Direction", "Amount"):
             assert label in texts, (page, label)
-        # Dates share a left edge and the ledger's amounts a right edge (justified cells).
-        assert max(w[1] for w in dates) - min(w[1] for w in dates) < 0.5
+        # Dates, vouchers and summaries share left edges (tab stops), amounts a right edge.
+        for pattern in (r"2025-10-[0-9]{2}", r"JV-[0-9]{3}", r"\[公益事业\]"):
+            column = [w[1] for w in words if re.fullmatch(pattern, w[0])]
+            assert len(column) == len(dates), pattern
+            assert max(column) - min(column) < 0.5, pattern
         top = min(w[2] for w in dates) - 1
+        # The summaries' following lines hang under their first: nothing else left of them
+        # (between the header and the footer, in the bottom margin).
+        summary_x = min(w[1] for w in words if w[0] == "[公益事业]")
+        left = {
+            w[0]
+            for w in words
+            if w[1] < summary_x - 0.5 and top < w[2] < A4_HEIGHT - BOTTOM_MARGIN_MM * MM
+        }
+        assert all(re.fullmatch(r"2025-10-[0-9]{2}|JV-[0-9]{3}", word) for word in left), left
         amounts = [w for w in words if re.fullmatch(r"[0-9]+\.[0-9]{2}", w[0]) and w[2] > top]
         assert len(amounts) == len(dates)
         assert max(w[3] for w in amounts) - min(w[3] for w in amounts) < 0.5
@@ -395,14 +410,14 @@ def test_the_english_document_prints_english_labels() -> None:
 # ------------------------------------------------------------------ the printed cells
 
 
-def test_ledger_lines_fix_the_spaces_justification_would_stretch() -> None:
-    row = LedgerRow("1 Oct 2025", "JV 12", "Paper and ink", "Office", "Expense", "35.68")
+def test_ledger_lines_keep_white_space_from_moving_text_between_columns() -> None:
+    row = LedgerRow("1 Oct  2025", "JV\t12", "Paper\n and  ink", "Office", "Paid out", "35.68")
     (line,) = ledger_lines((row,), "en")
     assert line == LedgerLine(
-        date="1\u2002Oct\u20022025",
-        voucher="JV\u200212",
+        date="1 Oct 2025",  # no tab: the voucher's and summary's tab stops stay theirs
+        voucher="JV 12",
         summary="[Office] Paper and ink",
-        direction="Expense",
+        direction="Paid\u2002out",  # justified: an en space is not stretched
         amount="35.68",
     )
     (chinese,) = ledger_lines((row,), "zh-Hans")
@@ -410,3 +425,15 @@ def test_ledger_lines_fix_the_spaces_justification_would_stretch() -> None:
     (plain,) = ledger_lines((LedgerRow("2025-10-01", "", "摘要", "", "收入", "1.00"),), "zh")
     assert plain.summary == "摘要"
     assert plain.voucher == ""
+
+
+def test_the_tab_stops_fit_the_widest_date_or_voucher_within_bounds() -> None:
+    def tab(*vouchers: str) -> float:
+        rows = tuple(LedgerRow("2025-10-01", v, "摘要", "类别", "收入", "1.00") for v in vouchers)
+        return ledger_tab_mm(ledger_lines(rows, "zh-Hans"))
+
+    iso = tab("记-1")
+    assert 17.0 <= iso <= 22.0  # an ISO date
+    assert tab("记-1", "记字第0012号凭证") > iso  # six CJK characters: a wider stop
+    assert tab("X" * 40) == 30.0  # at most 30 mm, the summary keeps its room
+    assert ledger_tab_mm(()) == 17.0

@@ -57,7 +57,7 @@ endef
 export PG_SCRATCH
 
 .PHONY: help install system-packages translations messages run serve test lint fmt \
-	typecheck imports db-check pytest bench clean
+	typecheck imports db-check pytest bench bench-disclosure clean
 
 help: ## list the targets
 	@echo "consult — make targets:"
@@ -156,6 +156,13 @@ bench: $(VENV)/.installed ## import 100,000 residents (SQLite; PostgreSQL too if
 	$(PY) bench/import_residents.py --check
 	@if [ -n "$${CONSULT_TEST_DATABASE_URL:-}" ]; then \
 		$(PY) bench/import_residents.py --check --database-url "$$CONSULT_TEST_DATABASE_URL"; \
+	fi
+
+bench-disclosure: $(VENV)/.installed ## disclosures: a year of ledgers, a 400-row statement, the board
+	@if [ -n "$${CONSULT_TEST_DATABASE_URL:-}" ]; then \
+		$(PY) bench/disclosure.py --check --database-url "$$CONSULT_TEST_DATABASE_URL"; \
+	else \
+		$(PY) bench/disclosure.py --check --sqlite; \
 	fi
 
 clean: ## remove caches and test output (keeps .venv and instance/)

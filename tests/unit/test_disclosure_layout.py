@@ -236,7 +236,17 @@ def test_a_statement_prints_its_title_ledger_totals_and_categories(
     ):
         assert expected in text, expected
     # Labels from the Chinese catalogue (the columns and the signature cells).
-    for label in ("日期", "凭证号", "摘要", "收支", "金额", "类别", "签名"):
+    for label in (
+        "日期",
+        "凭证号",
+        "摘要",
+        "收支",
+        "金额",
+        "类别",
+        "签名",
+        "按类别汇总",
+        "账目明细",
+    ):
         assert label in text, label
     assert "委员会工作人员" in text
     assert "监督委员会成员" in text
@@ -403,7 +413,7 @@ def test_the_english_document_prints_english_labels() -> None:
     assert "[政府补助] 街道办拨付" in text  # the category in Latin brackets
     squeezed = _squeezed(rendered.pdf, "-f", "1", "-l", "1")
     assert "Bycategory" in squeezed  # the chart speaks English too
-    for chinese in ("日期", "凭证号", "签名", "按类别"):
+    for chinese in ("日期", "凭证号", "签名", "按类别", "账目明细"):
         assert chinese not in text, chinese
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import segno
@@ -23,19 +25,24 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy import BindParameter, Select, bindparam, func, select, true
 
 from consult.accounts.policy import can
-from consult.disclosure import ledger, queries, service
-from consult.disclosure.board_forms import FilterForm, QueryForm, kiosk_seconds
+from consult.disclosure import board_cache, ledger, queries, service
+from consult.disclosure.board_forms import QueryForm, kiosk_seconds
 from consult.disclosure.chart import ChartBar, ledger_chart_svg
 from consult.disclosure.models import (
     PUBLIC_STATES,
     Disclosure,
+    DisclosurePolicyRow,
     DisclosureQuery,
     DisclosureState,
     QueryKind,
@@ -44,6 +51,8 @@ from consult.disclosure.state import has_ledger, local_today
 from consult.documents import statements
 from consult.documents.markdown_text import markdown_to_safe_html
 from consult.errors import NotFound
+from consult.extensions import db
+from consult.registry.models import Community
 from consult.rules import disclosure as rules
 from consult.rules.ledger_csv import Direction, LedgerEntry, Statement, format_fen
 from consult.web.permissions import permission
@@ -60,6 +69,21 @@ KIOSK_EXCERPT = 280
 
 # ---------------------------------------------------------------- words
 
+T = TypeVar("T")
+
+#: Labels translated once per process and language (the catalogue does not change while the
+#: process runs): a page of twelve cards or fifty due rows asks for the same few words again and
+#: again, and each gettext call goes through Flask-Babel's context lookup.
+_TRANSLATED: dict[tuple[str, str], Any] = {}
+
+
+def _per_locale(make: Callable[[], T]) -> T:
+    key = (make.__qualname__, str(get_locale()))
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = make()
+    return found
+
 
 def _lang() -> str:
     """The reader's language as the rules name it (Period.text, CATEGORY_NAMES)."""
@@ -67,24 +91,51 @@ def _lang() -> str:
 
 
 def category_label(category: str) -> str:
+    return _category_label(category, _lang())
+
+
+def _category_label(category: str, lang: str) -> str:
     try:
         names = rules.CATEGORY_NAMES[rules.Category(category)]
     except ValueError:
         return category
-    return names[0] if _lang() == "zh-Hans" else names[1]
+    return names[0] if lang == "zh-Hans" else names[1]
 
 
 def period_label(period: str | rules.Period | None) -> str:
+    return _period_label(period, _lang())
+
+
+def _period_label(period: str | rules.Period | None, lang: str) -> str:
     if period is None:
         return ""
     try:
         parsed = rules.parse_period(period) if isinstance(period, str) else period
     except ValueError:
         return str(period)
-    return parsed.text(_lang())
+    return parsed.text(lang)
 
 
-def state_label(state: str) -> str:
+#: Days as the local_date filter writes them, per language (a due page writes ~40 of them).
+_DAYS: dict[tuple[str, date], str] = {}
+
+
+def _day(value: date | None, locale: str) -> str:
+    """`value|local_date` (a date, not a time: no zone to apply), formatted once."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return str(format_date(value, "medium"))
+    key = (locale, value)
+    found = _DAYS.get(key)
+    if found is None:
+        if len(_DAYS) >= 10_000:
+            _DAYS.clear()
+        found = _DAYS[key] = str(format_date(value, "medium"))
+    return found
+
+
+def _state_labels() -> dict[DisclosureState, str]:
     return {
         DisclosureState.DRAFT: _("Draft (not public)"),
         DisclosureState.SUBMITTED: _("Waiting for the supervisory committee (not public)"),
@@ -93,33 +144,64 @@ def state_label(state: str) -> str:
         DisclosureState.SIGNING: _("Being signed (not public)"),
         DisclosureState.PUBLISHED: _("Published"),
         DisclosureState.SUPERSEDED: _("Superseded by a correction"),
-    }.get(DisclosureState(state), state)
+    }
 
 
-def due_state_label(state: rules.DueState) -> str:
+def state_label(state: str) -> str:
+    return _per_locale(_state_labels).get(DisclosureState(state), state)
+
+
+def _due_state_labels() -> dict[rules.DueState, str]:
     return {
         rules.DueState.OPEN: _("Not yet due"),
         rules.DueState.DUE: _("Due"),
         rules.DueState.OVERDUE: _("Overdue"),
         rules.DueState.ON_TIME: _("Published on time"),
         rules.DueState.LATE: _("Published late"),
-    }[state]
+    }
 
 
-def answer_state_label(state: rules.DueState) -> str:
+def due_state_label(state: rules.DueState) -> str:
+    return _per_locale(_due_state_labels)[state]
+
+
+def _answer_state_labels() -> dict[rules.DueState, str]:
     return {
         rules.DueState.OPEN: _("Waiting for an answer"),
         rules.DueState.DUE: _("Waiting for an answer"),
         rules.DueState.OVERDUE: _("Answer overdue"),
         rules.DueState.ON_TIME: _("Answered on time"),
         rules.DueState.LATE: _("Answered late"),
-    }[state]
+    }
+
+
+def answer_state_label(state: rules.DueState) -> str:
+    return _per_locale(_answer_state_labels)[state]
+
+
+def _query_kind_labels() -> dict[QueryKind, str]:
+    return {QueryKind.QUERY: _("Question"), QueryKind.OBJECTION: _("Objection")}
 
 
 def query_kind_label(kind: str) -> str:
-    return {QueryKind.QUERY: _("Question"), QueryKind.OBJECTION: _("Objection")}.get(
-        QueryKind(kind), kind
-    )
+    return _per_locale(_query_kind_labels).get(QueryKind(kind), kind)
+
+
+def _card_words() -> dict[str, str]:
+    """The words every card of the board and the archive repeats (_board_parts.html)."""
+    return {
+        "published": _("Published"),
+        "superseded": _("Superseded"),
+        "kept": _("Superseded by a correction: kept on record"),
+        "corrects": _("the version it corrects"),
+        "until": _("On the board until"),
+        "was_until": _("Was on the board until"),
+        "on_board": _("On the board now"),
+        "policy": _("policy, not law"),
+        "how_often": _("How often:"),
+        "deadline": _("Deadline:"),
+        "read_it": _("Read it"),
+    }
 
 
 def direction_label(direction: Direction) -> str:
@@ -139,24 +221,33 @@ def rule_text(rule: rules.Rule) -> str:
 
 
 def citation_text(rule: rules.Rule) -> str:
-    return rule.citation.text(_lang()[:2]) if rule.citation is not None else ""
+    return _citation_text(rule, _lang())
+
+
+def _citation_text(rule: rules.Rule, lang: str) -> str:
+    return rule.citation.text(lang[:2]) if rule.citation is not None else ""
 
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
+    # The language once per page, not once per label (each lookup goes through Flask-Babel).
+    lang = _lang()
+    locale = str(get_locale())
     return {
-        "category_label": category_label,
-        "period_label": period_label,
+        "category_label": lambda category: _category_label(category, lang),
+        "period_label": lambda period: _period_label(period, lang),
         "disclosure_state_label": state_label,
         "due_state_label": due_state_label,
         "answer_state_label": answer_state_label,
         "query_kind_label": query_kind_label,
         "direction_label": direction_label,
-        "rule_text": rule_text,
-        "rule_citation": citation_text,
+        "rule_text": lambda rule: rule.text(lang),
+        "rule_citation": lambda rule: _citation_text(rule, lang),
         "yuan": yuan,
         "local_day": _local_date,
+        "day": lambda value: _day(value, locale),
         "staff_links": _staff_links(),
+        "words": _per_locale(_card_words),
     }
 
 
@@ -175,42 +266,297 @@ def _staff_links() -> bool:
     return can(actor, "disclosure:draft:read", community.id)
 
 
+# ---------------------------------------------------------------- the cached content
+
+#: The blocks of board.html and due.html kept in board_cache: everything but the site header
+#: and footer (base.html), which carry the visitor's CSRF token and account links.
+CACHED_BLOCKS = ("title", "head", "content")
+
+_PUBLIC = [s.value for s in PUBLIC_STATES]
+_COMMUNITY: BindParameter[int] = bindparam("community_id", 0)  # a value: render_postcompile
+
+#: What the board shows changes only when a version is published or superseded (a new day
+#: aside): the count, newest id and times of the community's public versions say so.
+_DISCLOSURES_VERSION = (
+    select(
+        func.count(Disclosure.id).label("public"),
+        func.max(Disclosure.id).label("newest"),
+        func.max(Disclosure.published_at).label("published"),
+        func.count(Disclosure.superseded_at).label("superseded"),
+        func.max(Disclosure.superseded_at).label("superseded_at"),
+    )
+    .where(Disclosure.community_id == _COMMUNITY, Disclosure.state.in_(_PUBLIC))
+    .subquery()
+)
+_BOARD_VERSION: Select[Any] = select(_DISCLOSURES_VERSION)
+_QUERIES_VERSION = (
+    select(
+        func.count(DisclosureQuery.id).label("queries"),
+        func.max(DisclosureQuery.id).label("newest_query"),
+        func.count(DisclosureQuery.answered_at).label("answered"),
+        func.max(DisclosureQuery.answered_at).label("answered_at"),
+        func.count(DisclosureQuery.escalated_at).label("escalated"),
+        func.max(DisclosureQuery.escalated_at).label("escalated_at"),
+    )
+    .where(DisclosureQuery.community_id == _COMMUNITY)
+    .subquery()
+)
+_POLICY_VERSION = (
+    select(func.max(DisclosurePolicyRow.id).label("policy"))
+    .where(DisclosurePolicyRow.community_id == _COMMUNITY)
+    .subquery()
+)
+#: The dashboard also changes when a query is filed, answered or escalated, or the policy set.
+_DUE_VERSION: Select[Any] = select(
+    _DISCLOSURES_VERSION, _QUERIES_VERSION, _POLICY_VERSION
+).select_from(_DISCLOSURES_VERSION.join(_QUERIES_VERSION, true()).join(_POLICY_VERSION, true()))
+
+# This process's own writes move the key too (board_cache.generation).
+board_cache.watch(Disclosure, DisclosureQuery, DisclosurePolicyRow, Community)
+
+
+@dataclass(frozen=True)
+class _DriverQuery:
+    """A version statement as the database driver takes it (compiled once per dialect)."""
+
+    sql: str
+    names: tuple[str, ...] | None  # the parameters' order, for a positional paramstyle
+    fixed: dict[str, Any]  # the parameters but the community (the states)
+
+
+_DRIVER_QUERIES: dict[tuple[int, str], _DriverQuery] = {}
+
+
+def _read_version(statement: Select[Any], community_id: int) -> tuple[Any, ...]:
+    """The one row of a version statement, run as plain SQL in the request's transaction: the
+    ORM's per-statement work (~0.2 ms) costs more than this small indexed query itself, on
+    every request of the busiest public page."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    query = _DRIVER_QUERIES.get((id(statement), dialect.name))
+    if query is None:
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        order = getattr(compiled, "positiontup", None) if compiled.positional else None
+        query = _DriverQuery(
+            compiled.string, tuple(order) if order is not None else None, dict(compiled.params)
+        )
+        _DRIVER_QUERIES[(id(statement), dialect.name)] = query
+    values = {**query.fixed, "community_id": community_id}
+    params = tuple(values[n] for n in query.names) if query.names is not None else values
+    return tuple(connection.exec_driver_sql(query.sql, params).one())
+
+
+def _page_key(page: str, version: Select[Any], *extra: Hashable) -> tuple[Hashable, ...]:
+    """Everything a cached page's content depends on. The version is read first, so content
+    rendered after it is never older than its key says (a publication committed in between
+    is then merely cached under the older key, which no later request asks for)."""
+    community: Community = g.community
+    row = _read_version(version, community.id)
+    return (
+        page,
+        community.id,
+        community.code,
+        community.name,
+        community.kind,
+        community.timezone,
+        community.rule_set,
+        community.created_at,
+        str(get_locale()),
+        _staff_links(),
+        request.script_root,
+        local_today(community),
+        tuple(row),
+        board_cache.generation(),
+        *extra,
+    )
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """The blocks of a page rendered before (Markup: they were escaped when rendered)."""
+
+    title: Markup
+    head: Markup
+    content: Markup
+
+
+def _render_blocks(template_name: str, **context: Any) -> tuple[str, ...]:
+    """The CACHED_BLOCKS of a template rendered alone, with the context render_template gives
+    (the template's own blocks import what they use: no top-level statement runs here)."""
+    app = current_app
+    template = app.jinja_env.get_or_select_template(template_name)
+    app.update_template_context(context)
+    ctx = template.new_context(context)
+    return tuple("".join(template.blocks[name](ctx)) for name in CACHED_BLOCKS)
+
+
+#: Stands for the visitor's CSRF token in a whole page kept for visitors with no header of
+#: their own (random: no text on a page can be mistaken for it).
+_TOKEN_HOLE = f"csrf-{secrets.token_hex(16)}"
+
+
+def _plain_visitor() -> bool:
+    """A visitor whose header is everyone's: not signed in, no text-size preference, no message
+    waiting — a session holding at most the language and a CSRF token (a first visit has
+    none). base.html then depends on nothing but the language, the path and the token."""
+    if g.actor.is_authenticated or current_user.is_authenticated:
+        return False
+    token_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return set(session) <= {"lang", token_key}
+
+
+def _cached_page(
+    template_name: str, key: tuple[Hashable, ...], make: Callable[[], dict[str, Any]]
+) -> str:
+    """The page around its cached content (`make` gives the template's context when the
+    content is not cached). base.html is rendered around it for each request — except for a
+    plain visitor (_plain_visitor), whose whole page is kept with a hole where the header's
+    CSRF token goes: the token is still the visitor's own, made for this request."""
+    plain = _plain_visitor()
+    if plain:
+        pieces = board_cache.pages.get((*key, "page", request.path))
+        if pieces is not None:
+            return _fill_token(pieces)
+    parts = board_cache.pages.get(key)
+    if parts is None:
+        parts = _render_blocks(template_name, **make())
+        board_cache.pages.put(key, parts)
+    title, head, content = parts
+    cached = CachedPage(Markup(title), Markup(head), Markup(content))  # noqa: S704 - ours
+    if not plain:
+        return render_template(template_name, cached=cached)
+    page = render_template(template_name, cached=cached, csrf_token=lambda: _TOKEN_HOLE)
+    pieces = tuple(page.split(_TOKEN_HOLE))
+    board_cache.pages.put((*key, "page", request.path), pieces)
+    return _fill_token(pieces)
+
+
+def _fill_token(pieces: tuple[str, ...]) -> str:
+    """A kept page with the visitor's own CSRF token (as csrf_token() gives it) in its holes;
+    a page without one makes none (and so sets no session cookie)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    return str(generate_csrf()).join(pieces)
+
+
 # ---------------------------------------------------------------- the board and the archive
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One of the filters' drop-downs (the plain HTML the filters macro writes)."""
+
+    name: str
+    label: str
+    options: list[tuple[str, str]]
+    value: str | None  # the option chosen ("" for all, None: none given)
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the board or the archive shows: a category and a period, each valid or dropped
+    with a reason (a GET form: it changes nothing, so no CSRF and no WTForms)."""
+
+    category: FilterField
+    period: FilterField
+    wanted_category: str | None
+    wanted_period: str | None
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.wanted_category or self.wanted_period)
+
+
+#: A filter value that is not a category or a period (one key for them all).
+INVALID = "\x00invalid"
+
+
+def _wanted_filters() -> tuple[str | None, str | None]:
+    """The filters asked for, as the page shows them: a category's value, a period in its
+    canonical form ("2026-q3" is 2026-Q3), None when not given, INVALID for anything else."""
+    category = request.args.get("category")
+    if category and category not in {c.value for c in rules.Category}:
+        category = INVALID
+    period = request.args.get("period")
+    if period:
+        try:
+            period = str(rules.parse_period(period.strip()))
+        except ValueError:
+            period = INVALID
+    return category, period
+
+
+#: The periods of everything published (the filters' choices).
+_PERIODS: Select[Any] = (
+    select(Disclosure.period)
+    .where(Disclosure.community_id == _COMMUNITY, Disclosure.state.in_(_PUBLIC))
+    .distinct()
+)
 
 
 def _periods() -> list[str]:
     """The periods of everything published, newest first (the filters' choices)."""
-    found = service.list_disclosures(g.actor, g.community, states=PUBLIC_STATES, limit=1000)
-    return sorted({d.period for d in found}, key=rules.parse_period, reverse=True)
+    found = db.session.connection().execute(_PERIODS, {"community_id": g.community.id})
+    return sorted(set(found.scalars()), key=rules.parse_period, reverse=True)
 
 
-def _filters() -> tuple[FilterForm, str | None, str | None]:
-    form = FilterForm(request.args, lang=_lang(), periods=_periods())
-    category, period = form.wanted()
-    return form, category, period
+def _filters(category: str | None, period: str | None) -> Filters:
+    lang = _lang()
+    zh = lang.startswith("zh")
+    return Filters(
+        category=FilterField(
+            name="category",
+            label=_("Category"),
+            options=[("", _("All categories"))]
+            + [(c.value, rules.CATEGORY_NAMES[c][0 if zh else 1]) for c in rules.Category],
+            value=category,
+            error=_("Choose one of the options given.") if category == INVALID else None,
+        ),
+        period=FilterField(
+            name="period",
+            label=_("Period"),
+            options=[("", _("All periods"))]
+            + [(p, rules.parse_period(p).text(lang)) for p in _periods()],
+            value=period,
+            error=(
+                _("Write a month like 2026-10 or a quarter like 2026-Q4.")
+                if period == INVALID
+                else None
+            ),
+        ),
+        wanted_category=category if category and category != INVALID else None,
+        wanted_period=period if period and period != INVALID else None,
+    )
 
 
 @bp.route("/c/<code>/disclosures")
 @permission("disclosure:board:read")
 def board(code: str) -> Any:
     """The disclosure board: what is posted now (≥ 15 days each, URC25-33, VC25-28)."""
-    form, category, period = _filters()
-    items = service.board(g.community, category=category, period=period)
-    return render_template(
-        "disclosure/board.html",
-        form=form,
-        items=items,
-        filtered=bool(category or period),
-        manage_url=_staff_url("disclosure.manage", code=code),
-        posting_days=rules.POSTING_DAYS,
-    )
+    category, period = _wanted_filters()
+
+    def make() -> dict[str, Any]:
+        form = _filters(category, period)
+        items = service.board(g.community, category=form.wanted_category, period=form.wanted_period)
+        return {
+            "form": form,
+            "items": items,
+            "filtered": form.filtered,
+            "manage_url": _staff_url("disclosure.manage", code=code),
+            "posting_days": rules.POSTING_DAYS,
+        }
+
+    key = _page_key("board", _BOARD_VERSION, category, period)
+    return _cached_page("disclosure/board.html", key, make)
 
 
 @bp.route("/c/<code>/disclosures/archive")
 @permission("disclosure:board:read")
 def archive(code: str) -> Any:
     """Everything ever published, superseded versions included: nothing is removed."""
-    form, category, period = _filters()
+    form = _filters(*_wanted_filters())
+    category, period = form.wanted_category, form.wanted_period
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
     found = service.board(
         g.community,
@@ -608,29 +954,32 @@ class LateAnswer:
 @permission("disclosure:board:read")
 def due(code: str) -> Any:
     """What the schedule requires, what is due and what is overdue (the same for everyone)."""
-    late = []
-    for found in queries.open_queries(g.community):
-        status = queries.answer_status(found)
-        if status.is_overdue:
-            filed_on = _local_date(found.filed_at)
-            assert filed_on is not None
-            late.append(
-                LateAnswer(
-                    disclosure_id=found.disclosure_id,
-                    kind=found.kind,
-                    filed_on=filed_on,
-                    due_on=found.due_on,
-                    days_overdue=status.days_overdue,
-                    escalated=found.escalated_at is not None,
+
+    def make() -> dict[str, Any]:
+        late = []
+        for found in queries.open_queries(g.community):
+            status = queries.answer_status(found)
+            if status.is_overdue:
+                filed_on = _local_date(found.filed_at)
+                assert filed_on is not None
+                late.append(
+                    LateAnswer(
+                        disclosure_id=found.disclosure_id,
+                        kind=found.kind,
+                        filed_on=filed_on,
+                        due_on=found.due_on,
+                        days_overdue=status.days_overdue,
+                        escalated=found.escalated_at is not None,
+                    )
                 )
-            )
-    rows = service.dashboard(g.community)
-    return render_template(
-        "disclosure/due.html",
-        schedule=service.schedule_of(g.community),
-        rows=rows,
-        overdue=[r for r in rows if r.status.state is rules.DueState.OVERDUE],
-        late_answers=late,
-        today=local_today(g.community),
-        manage_url=_staff_url("disclosure.manage", code=code),
-    )
+        rows = service.dashboard(g.community)
+        return {
+            "schedule": service.schedule_of(g.community),
+            "rows": rows,
+            "overdue": [r for r in rows if r.status.state is rules.DueState.OVERDUE],
+            "late_answers": late,
+            "today": local_today(g.community),
+            "manage_url": _staff_url("disclosure.manage", code=code),
+        }
+
+    return _cached_page("disclosure/due.html", _page_key("due", _DUE_VERSION), make)

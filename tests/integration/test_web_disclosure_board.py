@@ -2,7 +2,9 @@
 what is on the board for 15 days and then in the archive (never removed), superseded versions
 marked, drafts never shown, the filters, a disclosure's page, the open data (CSV, JSON, the
 signed PDF), the Atom feed, the kiosk's screens, the due/overdue dashboard, and residents'
-queries (a verified resident of the community files; the name is never shown).
+queries (a verified resident of the community files; the name is never shown). The board's and
+the dashboard's content is cached (consult/disclosure/board_cache.py): the last section shows it
+is never stale — a publication, a supersession, a new day, an answer, a policy or a language.
 
 Most disclosures here are put on the board with `service.publish_version`, the step the
 countersignature ends with, so the listing tests do not render and sign a PDF each; the PDF
@@ -15,21 +17,23 @@ import csv
 import io
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Table
 
 from consult import clock
 from consult.actor import Actor
-from consult.disclosure import ledger, queries
+from consult.disclosure import board_cache, ledger, queries
 from consult.disclosure import service as disclosures
-from consult.disclosure.models import Disclosure, DisclosureState
+from consult.disclosure.models import Disclosure, DisclosureQuery, DisclosureState
 from consult.extensions import db
 from consult.registry.enrolment import actor_for
 from tests.conftest import World, csrf_token, login
@@ -563,3 +567,390 @@ def test_the_signed_pdf_is_served_unchanged(
     page = text_of(client.get(f"/disclosures/{found.id}"))
     assert f'href="/disclosures/{found.id}.pdf"' in page
     assert "<svg" in page  # the chart, inline
+
+
+# ---------------------------------------------------------------- the cached content
+
+
+@pytest.fixture
+def cache() -> Iterator[board_cache.FragmentCache]:
+    board_cache.pages.clear()
+    yield board_cache.pages
+    board_cache.pages.clear()
+
+
+def _not_again(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("read again: the cached content was not used")
+
+
+def _table(model: Any) -> Table:
+    """The model's table, to write to it as plain SQL (no ORM event)."""
+    return cast(Table, model.__table__)
+
+
+def _as_another_process(statement: Any) -> None:
+    """A change written as another worker process writes it: the cache of this process hears
+    nothing of it (no ORM event), only the database knows."""
+    before = board_cache.generation()
+    db.session.execute(statement)
+    db.session.commit()
+    assert board_cache.generation() == before
+
+
+def test_the_board_content_is_cached_the_header_is_not(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = _published(people, world)
+    first = text_of(client.get("/c/heping/disclosures"))
+    # The content, and the whole page for a visitor with no header of their own.
+    assert (cache.misses, cache.hits, len(cache)) == (2, 0, 2)
+    monkeypatch.setattr(disclosures, "board", _not_again)
+    other = app.test_client()
+    second = text_of(other.get("/c/heping/disclosures"))
+    assert cache.hits == 1
+    assert _titles(second) == [found.title]
+    # The same page, each visitor's own CSRF token in the header; and the token works.
+    assert csrf_token(first) != csrf_token(second)
+    assert first.replace(csrf_token(first), "") == second.replace(csrf_token(second), "")
+    response = other.post("/prefs", data={"csrf_token": csrf_token(second), "lang": "en"})
+    assert response.status_code in (302, 303)
+    # Signed in: the cached content in the visitor's own header.
+    login(client, world.users["resident"].email)
+    page = text_of(client.get("/c/heping/disclosures"))
+    assert _titles(page) == [found.title]
+    assert world.users["resident"].email in page or "/logout" in page
+    monkeypatch.undo()
+    assert "<h1>Disclosure board：" in text_of(other.get("/c/heping/disclosures"))
+    # Filters are part of the key; an unknown value is one key, whatever it is.
+    assert _titles(text_of(client.get("/c/heping/disclosures?category=decisions"))) == []
+    client.get("/c/heping/disclosures?category=gossip")
+    entries = len(cache)
+    client.get("/c/heping/disclosures?category=rumours")
+    assert len(cache) == entries
+
+
+def test_a_visitors_own_header_is_never_taken_from_the_cache(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    _published(people, world)
+    for url in ("/c/heping/disclosures", "/c/heping/disclosures/due"):
+        plain = text_of(app.test_client().get(url))
+        assert 'class="flash' not in plain
+        assert '<body class="large-text' not in plain
+        # A message waiting for the visitor is shown…
+        visitor = app.test_client()
+        with visitor.session_transaction() as saved:
+            saved["_flashes"] = [("success", "已保存。")]
+        page = text_of(visitor.get(url))
+        assert '<p class="flash success" role="status">已保存。</p>' in page
+        assert 'class="flash' not in text_of(visitor.get(url))  # …once
+        # …and the visitor's text size.
+        visitor.post("/prefs", data={"csrf_token": csrf_token(page), "large_text": "1"})
+        assert '<body class="large-text' in text_of(visitor.get(url))
+        assert '<body class="large-text' not in text_of(app.test_client().get(url))
+
+
+def test_a_publication_is_on_the_cached_board_at_once(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    first = _published(people, world)
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == [first.title]
+    # Published in this process…
+    second = _published(
+        people, world, category="decisions", period="2026-Q3", title="第三季度决定事项"
+    )
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == [second.title, first.title]
+    # …or by another: the database's version of the board is in the key.
+    third = _approve(
+        people, _draft(people, world, category="facilities", period="2026-Q3", title="设施情况")
+    )
+    db.session.commit()
+    assert len(_titles(text_of(client.get("/c/heping/disclosures")))) == 2
+    hits = cache.hits
+    assert len(_titles(text_of(client.get("/c/heping/disclosures")))) == 2
+    assert cache.hits == hits + 1
+    table = _table(Disclosure)
+    now = clock.now() + timedelta(minutes=5)
+    _as_another_process(
+        table.update()
+        .where(table.c.id == third.id)
+        .values(state=DisclosureState.PUBLISHED.value, published_at=now, updated_at=now)
+    )
+    page = text_of(client.get("/c/heping/disclosures"))
+    assert _titles(page) == [third.title, second.title, first.title]
+    # The period drop-down has its period too (read with the content).
+    assert 'value="2026-Q3"' in page
+
+
+def test_a_supersession_changes_the_cached_board_and_archive(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    old = _published(people, world)
+    assert f'href="/disclosures/{old.id}"' in text_of(client.get("/c/heping/disclosures"))
+    assert "dcard-correction" not in text_of(client.get("/c/heping/disclosures"))
+    clock.freeze(datetime(2026, 11, 7, 2, 0, tzinfo=UTC))
+    new = _correct(people, old, "记-002金额录入有误")
+    board = text_of(client.get("/c/heping/disclosures"))
+    assert board.count('class="card dcard') == 1
+    assert f'<a href="/disclosures/{new.id}">' in board
+    assert "dcard-correction" in board
+
+
+def test_a_correction_published_by_another_process_supersedes_on_the_cached_board(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    old = _published(people, world)
+    correction = disclosures.start_correction(people["staff"], old, "更正")
+    _approve(people, correction)
+    db.session.commit()
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == [old.title]
+    table = _table(Disclosure)
+    now = clock.now() + timedelta(hours=1)
+    _as_another_process(
+        table.update()
+        .where(table.c.id == correction.id)
+        .values(state=DisclosureState.PUBLISHED.value, published_at=now)
+    )
+    _as_another_process(
+        table.update()
+        .where(table.c.id == old.id)
+        .values(state=DisclosureState.SUPERSEDED.value, superseded_at=now)
+    )
+    board = text_of(client.get("/c/heping/disclosures"))
+    assert board.count('class="card dcard') == 1
+    assert f'<a href="/disclosures/{correction.id}">' in board
+    assert "dcard-correction" in board
+
+
+def test_the_cached_board_follows_the_day_in_the_community(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    found = _published(people, world)
+    # 20 November is the last day on the board in Beijing (see the first test).
+    clock.freeze(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == [found.title]
+    clock.freeze(datetime(2026, 11, 20, 15, 59, tzinfo=UTC))
+    hits = cache.hits
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == [found.title]
+    assert cache.hits == hits + 1  # the same day: the same content
+    clock.freeze(datetime(2026, 11, 20, 16, 0, tzinfo=UTC))  # midnight in Beijing
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == []
+
+
+def test_the_cached_board_speaks_each_visitors_language(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    _published(people, world)
+    page = text_of(client.get("/c/heping/disclosures"))
+    assert "<h1>公开栏：和平里社区</h1>" in page
+    assert "2026年11月20日" in page
+    client.post("/prefs", data={"csrf_token": csrf_token(page), "lang": "en"})
+    page = text_of(client.get("/c/heping/disclosures"))
+    assert "<h1>Disclosure board：和平里社区</h1>" in page
+    assert "On the board until" in page
+    assert "公开栏：" not in page
+    # Another visitor still reads Chinese.
+    page = text_of(app.test_client().get("/c/heping/disclosures"))
+    assert "<h1>公开栏：和平里社区</h1>" in page
+    assert "On the board until" not in page
+
+
+def test_the_cached_board_keeps_staff_links_for_staff(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    _published(people, world)
+    login(client, world.users["staff"].email)
+    for url in ("/c/heping/disclosures", "/c/heping/disclosures/due"):
+        assert 'class="dstaff' in text_of(client.get(url)), url
+        assert 'class="dstaff' not in text_of(app.test_client().get(url)), url
+    assert world.users["staff"].email not in text_of(app.test_client().get("/c/heping/disclosures"))
+
+
+def test_a_renamed_community_is_renamed_on_the_cached_board(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    assert "<h1>公开栏：和平里社区</h1>" in text_of(client.get("/c/heping/disclosures"))
+    table = _table(type(world.community))
+    _as_another_process(
+        table.update().where(table.c.id == world.community.id).values(name="和平里新社区")
+    )
+    assert "<h1>公开栏：和平里新社区</h1>" in text_of(client.get("/c/heping/disclosures"))
+
+
+def test_this_process_writes_move_the_key(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    """A rolled-back transaction written again (as the tests do, SQLite reusing the ids) would
+    give the database the same version: this process's own writes are in the key too."""
+    found = _published(people, world)
+    client.get("/c/heping/disclosures")
+    before = board_cache.generation()
+    _draft(people, world, category="decisions", period="2026-09", title="草稿")  # not public
+    db.session.commit()
+    assert board_cache.generation() > before
+    misses = cache.misses
+    assert _titles(text_of(client.get("/c/heping/disclosures"))) == [found.title]
+    assert cache.misses == misses + 1
+
+
+def test_the_cached_due_page_follows_answers_and_the_policy(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world.community.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+    found = _published(people, world, category="decisions", period="2026-Q3", title="决定")
+    resident = actor_for(world.users["resident"], world.community.id)
+    filed = queries.file_query(resident, found, "会议决定何时落实？")
+    db.session.commit()
+    clock.freeze(datetime(2026, 11, 17, 2, 0, tzinfo=UTC))
+    client.post("/prefs", data={"csrf_token": csrf_token(text_of(client.get("/"))), "lang": "en"})
+    page = text_of(client.get("/c/heping/disclosures/due"))
+    assert "1 question or objection has not been answered in time." in page
+    assert "7 days overdue" in page  # October's finance (DSP-03: due 10 November)
+    # The second visit is the cached page.
+    monkeypatch.setattr(disclosures, "dashboard", _not_again)
+    assert text_of(client.get("/c/heping/disclosures/due")).count("7 days overdue") == 1
+    monkeypatch.undo()
+    # A new day: one more day overdue.
+    clock.freeze(datetime(2026, 11, 18, 2, 0, tzinfo=UTC))
+    assert "8 days overdue" in text_of(client.get("/c/heping/disclosures/due"))
+    # Answered by another process: no longer listed.
+    table = _table(DisclosureQuery)
+    _as_another_process(
+        table.update()
+        .where(table.c.id == filed.id)
+        .values(answer="下月落实。", answered_at=clock.now(), answered_by=world.users["staff"].id)
+    )
+    page = text_of(client.get("/c/heping/disclosures/due"))
+    assert "has not been answered in time" not in page
+    assert "Every question and objection has been answered in time" in page
+    # A new policy (twenty days' grace): October's finance is due on the 20th, not overdue.
+    disclosures.set_policy(people["staff"], world.community, grace_days=20)
+    db.session.commit()
+    page = text_of(client.get("/c/heping/disclosures/due"))
+    assert "8 days overdue" not in page
+    assert "2 days left" in page
+
+
+def test_the_cached_due_page_lists_a_late_query_filed_by_another_process(
+    client: FlaskClient,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    cache: board_cache.FragmentCache,
+) -> None:
+    world.community.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+    found = _published(people, world, category="decisions", period="2026-Q3", title="决定")
+    clock.freeze(datetime(2026, 11, 17, 2, 0, tzinfo=UTC))
+    client.post("/prefs", data={"csrf_token": csrf_token(text_of(client.get("/"))), "lang": "en"})
+    page = text_of(client.get("/c/heping/disclosures/due"))
+    assert "Every question and objection has been answered in time" in page
+    table = _table(DisclosureQuery)
+    _as_another_process(
+        table.insert().values(
+            disclosure_id=found.id,
+            community_id=world.community.id,
+            kind="query",
+            text="会议决定何时落实？",
+            filed_by=world.users["resident"].id,
+            resident_id=world.residents["resident"].id,
+            filed_at=datetime(2026, 11, 5, 3, 0, tzinfo=UTC),
+            due_on=datetime(2026, 11, 15).date(),
+        )
+    )
+    page = text_of(client.get("/c/heping/disclosures/due"))
+    assert "1 question or objection has not been answered in time." in page
+
+
+def test_the_fragment_cache_is_bounded() -> None:
+    cache = board_cache.FragmentCache(max_entries=3, max_bytes=100)
+    for n in range(5):
+        cache.put(("page", n), ("x" * 10,))
+    assert len(cache) == 3
+    assert cache.get(("page", 0)) is None
+    assert cache.get(("page", 4)) == ("x" * 10,)
+    cache.get(("page", 2))  # used: kept
+    cache.put(("page", 5), ("y" * 10,))
+    assert cache.get(("page", 3)) is None
+    assert cache.get(("page", 2)) is not None
+    # Bounded in size too; an entry larger than the whole cache is not kept.
+    cache.put(("big", 1), ("z" * 90,))
+    assert cache.size <= 100
+    assert cache.get(("big", 1)) == ("z" * 90,)
+    cache.put(("huge", 1), ("z" * 101,))
+    assert cache.get(("huge", 1)) is None
+    # Replacing an entry does not count it twice.
+    cache.put(("big", 1), ("w" * 50,))
+    assert cache.size <= 100
+    cache.clear()
+    assert (len(cache), cache.size, cache.hits, cache.misses) == (0, 0, 0, 0)
+    with pytest.raises(ValueError, match="at least one entry"):
+        board_cache.FragmentCache(max_entries=0)
+
+
+def test_the_fragment_cache_is_thread_safe() -> None:
+    cache = board_cache.FragmentCache(max_entries=50, max_bytes=10_000)
+
+    def work(n: int) -> None:
+        for i in range(2_000):
+            key = (n, i % 80)
+            if cache.get(key) is None:
+                cache.put(key, (str(i) * 3,))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(cache) <= 50
+    assert cache.size == sum(len(v[0]) for v, _ in cache._entries.values())
+    assert cache.hits + cache.misses == 8_000

@@ -56,6 +56,8 @@ def shown(amount: str) -> str:
     """An amount as the pages print it for reading (thousands separated)."""
     yuan, cents = amount.split(".")
     return f"{int(yuan):,}.{cents}"
+
+
 COMMENT = "记-003 重阳节慰问的金额与凭证不符：凭证为 3200.00 元。请更正该行和期末余额。"
 QUESTION = "重阳节慰问了多少位老人？每人标准是多少？"
 ANSWER = "共慰问 80 周岁以上老人 32 位，每人 100 元慰问品。"

@@ -786,6 +786,25 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def signer_identity(
+    actor: Actor, community: Community, role: SigningRole, passphrase: str, tools: Toolkit
+) -> tuple[SignerCertificate, pki.SignerIdentity, str]:
+    """The signer's certificate, key and printed name for a signature in `role`: the first
+    signature in a role issues the certificate, protected by the passphrase given now; later
+    ones open it with that passphrase (wrong ones are counted)."""
+    assert actor.user_id is not None
+    row = signer_certificate(community.id, actor.user_id, role)
+    if row is None:
+        row, identity = _issue(actor, community, role, passphrase, tools.cipher)
+    else:
+        identity = _open(row, passphrase)
+    if row.not_after <= clock.now():
+        raise Conflict("your certificate has expired: ask staff to revoke it", code="expired")
+    user = db.session.get(User, actor.user_id)
+    assert user is not None
+    return row, identity, _signer_name(user)
+
+
 def sign_minutes(
     actor: Actor, meeting: Meeting, role: str, passphrase: str, tools: Toolkit
 ) -> MinutesSignature:
@@ -821,16 +840,7 @@ def sign_minutes(
         )
     community = db.session.get(Community, meeting.community_id)
     assert community is not None
-    row = signer_certificate(community.id, actor.user_id, signing_role)
-    if row is None:
-        row, identity = _issue(actor, community, signing_role, passphrase, tools.cipher)
-    else:
-        identity = _open(row, passphrase)
-    if row.not_after <= clock.now():
-        raise Conflict("your certificate has expired: ask staff to revoke it", code="expired")
-    user = db.session.get(User, actor.user_id)
-    assert user is not None
-    name = _signer_name(user)
+    row, identity, name = signer_identity(actor, community, signing_role, passphrase, tools)
     now = clock.now()
     stamp = StampText.for_role(name, signing_role.value)
     signer = LocalKeySigner(identity)

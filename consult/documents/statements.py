@@ -13,7 +13,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from consult import clock
-from consult.accounts.models import User
 from consult.actor import Actor
 from consult.audit.service import record
 from consult.disclosure import ledger, queries, service
@@ -43,14 +42,11 @@ from .models import SigningRole
 from .service import (
     Toolkit,
     _font,
-    _issue,
-    _open,
     _printable,
     _require_role,
     _role,
     _sha256,
-    _signer_name,
-    signer_certificate,
+    signer_identity,
 )
 from .signing import LocalKeySigner, StampText, sign_pdf
 
@@ -180,22 +176,6 @@ def disclosure_document(
     )
 
 
-def _prepare_signer(
-    actor: Actor, community: Community, role: SigningRole, passphrase: str, tools: Toolkit
-) -> tuple[Any, Any, str]:
-    assert actor.user_id is not None
-    row = signer_certificate(community.id, actor.user_id, role)
-    if row is None:
-        row, identity = _issue(actor, community, role, passphrase, tools.cipher)
-    else:
-        identity = _open(row, passphrase)
-    if row.not_after <= clock.now():
-        raise Conflict("your certificate has expired: ask staff to revoke it", code="expired")
-    user = db.session.get(User, actor.user_id)
-    assert user is not None
-    return row, identity, _signer_name(user)
-
-
 def publish_disclosure(
     actor: Actor, disclosure: Disclosure, passphrase: str, tools: Toolkit
 ) -> DisclosureSignature:
@@ -216,7 +196,7 @@ def publish_disclosure(
         raise Conflict("disclosure rendering is not set up", code="no_renderer")
     community = db.session.get(Community, disclosure.community_id)
     assert community is not None
-    row, identity, name = _prepare_signer(actor, community, SigningRole.STAFF, passphrase, tools)
+    row, identity, name = signer_identity(actor, community, SigningRole.STAFF, passphrase, tools)
     now = clock.now()
     words = _words(disclosure.lang)
     with _printable():
@@ -266,7 +246,7 @@ def countersign_disclosure(
         raise Conflict("the person who signed as staff does not countersign", code="same_signer")
     community = db.session.get(Community, disclosure.community_id)
     assert community is not None
-    row, identity, name = _prepare_signer(actor, community, signing_role, passphrase, tools)
+    row, identity, name = signer_identity(actor, community, signing_role, passphrase, tools)
     now = clock.now()
     with _printable():
         signed = sign_pdf(

@@ -64,7 +64,7 @@ from consult.rules.citations import localized
 from consult.rules.ledger_csv import HEADER, Direction, format_fen
 from consult.web.actions import act
 from consult.web.downloads import DOWNLOAD_CSP
-from consult.web.labels import role_label
+from consult.web.labels import role_label, translate_reason
 from consult.web.limits import login_attempts, rate_limited
 from consult.web.permissions import permission
 
@@ -365,15 +365,8 @@ _LINE_ERRORS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 
 def line_error(text: str) -> str:
     """One line's reasons (joined by "; ") in the reader's words."""
-    return " ".join(_line_reason(part.strip()) for part in text.split("; ") if part.strip())
-
-
-def _line_reason(part: str) -> str:
-    for pattern, translate in _LINE_ERRORS:
-        match = pattern.fullmatch(part)
-        if match is not None:
-            return translate(match)
-    return part
+    parts = (part.strip() for part in text.split("; "))
+    return " ".join(translate_reason(part, _LINE_ERRORS) for part in parts if part)
 
 
 @bp.context_processor
@@ -861,7 +854,7 @@ def add_entry(disclosure_id: int) -> Any:
         for part in message.split("; ") or [exc.message]:
             name = _ENTRY_FIELDS.get(part.split(" ", 1)[0], "summary")
             field = getattr(form, name)
-            field.errors = [*field.errors, _line_reason(part)]
+            field.errors = [*field.errors, translate_reason(part, _LINE_ERRORS)]
         return _workspace(_disclosure(disclosure_id), 422, entry_form=form)
     except DomainError as exc:
         db.session.rollback()

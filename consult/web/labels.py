@@ -5,7 +5,7 @@ import's line errors. Stored values stay English codes; people see these labels.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask.sansio.app import App
 from flask_babel import get_locale
@@ -276,8 +276,11 @@ _EXPECTED_HEADER = re.compile(r"^(?P<rest>.*) \(expected header: (?P<header>[^)]
 _UNSPLIT = "several residents of this household have this name; add their ID numbers"
 
 
-def _translate_part(part: str) -> str:
-    for pattern, translate in _LINE_ERRORS:
+def translate_reason(part: str, table: Sequence[tuple[re.Pattern[str], _Translate]]) -> str:
+    """A service's English reason in the reader's words: the first pattern of `table` that
+    matches it whole, or the reason unchanged (never loses detail). Used for the register's
+    lines here and the ledger's (consult.disclosure.views)."""
+    for pattern, translate in table:
         match = pattern.fullmatch(part)
         if match:
             return translate(match)
@@ -293,7 +296,7 @@ def import_error_text(error: str) -> str:
         suffix = " " + _("Expected header: %(header)s", header=expected["header"])
     protected = error.replace(_UNSPLIT, _UNSPLIT.replace("; ", "\x00"))
     parts = [p.replace("\x00", "; ") for p in protected.split("; ")]
-    return " ".join(_translate_part(p) for p in parts) + suffix
+    return " ".join(translate_reason(p, _LINE_ERRORS) for p in parts) + suffix
 
 
 def register_labels(app: App) -> None:

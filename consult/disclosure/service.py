@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -687,8 +687,6 @@ def _published_periods(community: Community) -> dict[tuple[str, str], date]:
         if at is None:
             continue
         if at.tzinfo is None:  # SQLite's MIN() returns the stored text, not the column type
-            from datetime import UTC
-
             at = at.replace(tzinfo=UTC)
         found[(category, period)] = at.astimezone(zone).date()
     return found

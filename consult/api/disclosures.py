@@ -18,6 +18,7 @@ from consult.api.common import (
     created,
     json_object,
     page_of,
+    paged,
     paging,
     query_string,
     read_body,
@@ -35,9 +36,6 @@ from consult.rules.disclosure import Category, parse_category
 from consult.rules.errors import NotAvailable
 from consult.web.limits import login_attempts, rate_limited
 from consult.web.permissions import permission
-
-#: `list_disclosures` reads at most this many rows at once; the list pages over all of them.
-_BATCH = 1000
 
 # ---------------------------------------------------------------- reading requests
 
@@ -171,21 +169,22 @@ def list_disclosures(code: str) -> Any:
     category = _category_filter()
     period = query_string("period", max_length=20)
     states = None if _flag("all") else PUBLIC_STATES
+    total = service.count_disclosures(
+        g.actor, g.community, states=states, category=category, period=period
+    )
+    offset = (page - 1) * per_page
     found: list[Disclosure] = []
-    while True:
-        batch = service.list_disclosures(
+    if offset < total:  # one COUNT and one page of rows, never the whole list
+        found = service.list_disclosures(
             g.actor,
             g.community,
             states=states,
             category=category,
             period=period,
-            limit=_BATCH,
-            offset=len(found),
+            limit=per_page,
+            offset=offset,
         )
-        found.extend(batch)
-        if len(batch) < _BATCH:
-            break
-    return page_of(found, page, per_page, lambda d: service.disclosure_json(d))
+    return paged([service.disclosure_json(d) for d in found], page, per_page, total)
 
 
 @bp.route(f"/disclosures/<{ID}:disclosure_id>", methods=["GET"])

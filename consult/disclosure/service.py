@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from consult import clock
 from consult.accounts.policy import can, require
@@ -160,22 +160,55 @@ def list_disclosures(
     offset: int = 0,
 ) -> list[Disclosure]:
     """Newest first. The public gets published and superseded versions only."""
-    query = select(Disclosure).where(Disclosure.community_id == community.id)
-    allowed = set(DisclosureState)
-    if not can(actor, "disclosure:draft:read", community.id):
-        allowed = set(PUBLIC_STATES)
-    wanted = allowed if states is None else allowed & set(states)
-    query = query.where(Disclosure.state.in_([s.value for s in wanted]))
-    if category:
-        query = query.where(Disclosure.category == _category(category).value)
-    if period:
-        query = query.where(Disclosure.period == str(_period(period)))
+    query = select(Disclosure).where(*_listed(actor, community, states, category, period))
     query = (
         query.order_by(Disclosure.published_at.desc().nulls_first(), Disclosure.id.desc())
         .limit(max(1, min(limit, 1000)))
         .offset(max(0, offset))
     )
     return list(db.session.execute(query).scalars())
+
+
+def count_disclosures(
+    actor: Actor,
+    community: Community,
+    *,
+    states: Sequence[DisclosureState] | None = None,
+    category: str | None = None,
+    period: str | None = None,
+) -> int:
+    """How many disclosures `list_disclosures` would list with the same filters and no limit,
+    in one COUNT (an API page needs the total without reading every row)."""
+    query = (
+        select(func.count())
+        .select_from(Disclosure)
+        .where(*_listed(actor, community, states, category, period))
+    )
+    return int(db.session.execute(query).scalar_one())
+
+
+def _listed(
+    actor: Actor,
+    community: Community,
+    states: Sequence[DisclosureState] | None,
+    category: str | None,
+    period: str | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions of a list: the community, the states the actor may see (the public only
+    published and superseded versions), and the category and period asked for."""
+    allowed = set(DisclosureState)
+    if not can(actor, "disclosure:draft:read", community.id):
+        allowed = set(PUBLIC_STATES)
+    wanted = allowed if states is None else allowed & set(states)
+    conditions = [
+        Disclosure.community_id == community.id,
+        Disclosure.state.in_([s.value for s in wanted]),
+    ]
+    if category:
+        conditions.append(Disclosure.category == _category(category).value)
+    if period:
+        conditions.append(Disclosure.period == str(_period(period)))
+    return conditions
 
 
 @dataclass(frozen=True)

@@ -521,6 +521,43 @@ def test_the_list_filters_and_pages(api: FlaskClient, h: dict[str, dict[str, str
     assert api.get("/api/v1/disclosures/99999999.pdf").status_code == 404
 
 
+def test_the_list_counts_all_and_reads_only_the_page_asked_for(
+    api: FlaskClient, h: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consult.disclosure import service
+
+    made = [_create(api, h) for _ in range(5)]
+    _create(api, h, category="decisions", period="2026-10-15")
+    reads: list[tuple[int, int]] = []
+    real = service.list_disclosures
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        reads.append((kwargs["limit"], kwargs["offset"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "list_disclosures", spy)
+    url = "/api/v1/communities/heping/disclosures?all=1&category=finance"
+    pages = [
+        api.get(f"{url}&per_page=2&page={n}", headers=h["staff"]).get_json() for n in (1, 2, 3, 4)
+    ]
+    assert [p["total"] for p in pages] == [5, 5, 5, 5]
+    assert [(p["page"], p["per_page"]) for p in pages] == [(1, 2), (2, 2), (3, 2), (4, 2)]
+    assert [[d["id"] for d in p["items"]] for p in pages] == [
+        made[4:2:-1],
+        made[2:0:-1],
+        made[:1],
+        [],
+    ]
+    # One page of rows each time, and none past the end.
+    assert reads == [(2, 0), (2, 2), (2, 4)]
+    everything = api.get(f"{url}&per_page=500", headers=h["staff"]).get_json()
+    assert everything["total"] == 5
+    assert [d["id"] for d in everything["items"]] == made[::-1]
+    # The public counts what it may see: no drafts.
+    public = api.get("/api/v1/communities/heping/disclosures?all=1").get_json()
+    assert (public["total"], public["items"]) == (0, [])
+
+
 def test_publishing_needs_approval(api: FlaskClient, h: dict[str, dict[str, str]]) -> None:
     found = _reconciled(api, h)
     draft = _publish(api, h, found)

@@ -172,6 +172,32 @@ def test_drafts_are_hidden_from_the_public(people: dict[str, Actor], world: Any)
     assert disclosures.list_disclosures(people["staff"], world.community) == [found]
 
 
+def test_the_count_matches_the_list_with_the_same_filters(
+    people: dict[str, Actor], world: Any
+) -> None:
+    _finance(people, world)
+    _finance(people, world, period="2026-11")
+    disclosures.create_disclosure(
+        people["staff"], world.community, category="decisions", period="2026-10-15", title="x"
+    )
+    community = world.community
+    for who, filters in (
+        ("staff", {}),
+        ("staff", {"category": "finance"}),
+        ("staff", {"period": "2026-10"}),
+        ("staff", {"states": [DisclosureState.SUBMITTED]}),
+        ("supervisor", {"category": "decisions"}),
+        ("resident", {}),  # drafts are not counted for the public
+        ("anonymous", {"category": "finance"}),
+    ):
+        listed = disclosures.list_disclosures(people[who], community, **filters)
+        assert disclosures.count_disclosures(people[who], community, **filters) == len(listed)
+    assert disclosures.count_disclosures(people["staff"], community) == 3
+    assert disclosures.count_disclosures(people["resident"], community) == 0
+    with pytest.raises(Invalid):
+        disclosures.count_disclosures(people["staff"], community, period="2026-13")
+
+
 # ---------------------------------------------------------------- the ledger
 
 

@@ -141,6 +141,7 @@ _CHANGES = {
     "opening_balance_fen": Field(kind=int, required=False),
     "closing_balance_fen": Field(kind=int, required=False),
 }
+_BALANCES = ("opening_balance_fen", "closing_balance_fen")
 
 
 @bp.route("/communities/<code>/disclosures", methods=["POST"])
@@ -196,6 +197,7 @@ def get_disclosure(disclosure_id: int) -> Any:
 @bp.route(f"/disclosures/<{ID}:disclosure_id>", methods=["PATCH"])
 @permission("disclosure:disclosure:write")
 def update_disclosure(disclosure_id: int) -> Any:
+    """Only the members given change; `null` for both balances removes them."""
     body = read_body(_CHANGES)
     found = service.update_disclosure(
         g.actor,
@@ -206,8 +208,22 @@ def update_disclosure(disclosure_id: int) -> Any:
         account_id=body["account_id"],
         opening_balance_fen=body["opening_balance_fen"],
         closing_balance_fen=body["closing_balance_fen"],
+        clear_balances=_balances_cleared(),
     )
     return jsonify(_detail(found))
+
+
+def _balances_cleared() -> bool:
+    """True when the body sets both balances to null; one null without the other is 422, as a
+    balance given without the other is (read_body reads an absent member and null alike)."""
+    raw = json_object()
+    nulls = [name for name in _BALANCES if name in raw and raw[name] is None]
+    if len(nulls) == 1:
+        raise Invalid(
+            "give the opening and the closing balance together",
+            details={"balances": "both or neither; null for both removes them"},
+        )
+    return len(nulls) == len(_BALANCES)
 
 
 # ---------------------------------------------------------------- the ledger

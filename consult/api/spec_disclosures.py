@@ -33,6 +33,11 @@ _TIME = {"type": ["string", "null"], "format": "date-time"}
 _DATE = {"type": "string", "format": "date"}
 _FEN = {"type": "integer", "description": "integer fen (1 yuan = 100 fen); never a float"}
 _FEN_OR_NULL = {"type": ["integer", "null"], "description": "integer fen, or null if not given"}
+_FEN_OR_CLEAR = {
+    "type": ["integer", "null"],
+    "description": "integer fen (1 yuan = 100 fen); null together with the other balance "
+    "removes both",
+}
 _LANG = {
     "type": "string",
     "enum": ["zh-Hans", "en"],
@@ -92,14 +97,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "DisclosureChanges": {
         "type": "object",
-        "description": "Only the members given change. The balances are given together.",
+        "description": "Only the members given change. The balances are given together; "
+        "`null` for both removes them.",
         "properties": {
             "title": {"type": "string", "maxLength": 200},
             "body": {"type": "string", "maxLength": 20000},
             "lang": _LANG,
             "account_id": _ID,
-            "opening_balance_fen": _FEN,
-            "closing_balance_fen": _FEN,
+            "opening_balance_fen": _FEN_OR_CLEAR,
+            "closing_balance_fen": _FEN_OR_CLEAR,
         },
     },
     "Disclosure": {
@@ -539,7 +545,8 @@ PATHS: dict[str, dict[str, Any]] = {
             tag=_TAG,
             description="409 `not_editable` once submitted (under review, being signed or "
             "published: a correction is a new version); 422 for balances given one without "
-            "the other.",
+            "the other. `null` for both balances removes them (a statement whose balances were "
+            "given by mistake); `null` for one alone is 422.",
             parameters=_DISCLOSURE,
             reads_json=True,
             body=_body(

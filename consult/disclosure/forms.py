@@ -177,6 +177,13 @@ class EditDisclosureForm(FlaskForm):
             return None, None
         return parse_balance(opening), parse_balance(closing)
 
+    def balances_emptied(self) -> bool:
+        """Both balance fields empty. The form shows the balances saved, so emptying both
+        means the statement has none: the view removes any given before."""
+        opening = (self.opening_balance.data or "").strip()
+        closing = (self.closing_balance.data or "").strip()
+        return not opening and not closing
+
 
 class LedgerImportForm(FlaskForm):
     """The ledger as a CSV file (all-or-nothing)."""

@@ -371,11 +371,19 @@ def update_disclosure(
     account_id: int | None = None,
     opening_balance_fen: int | None = None,
     closing_balance_fen: int | None = None,
+    clear_balances: bool = False,
 ) -> Disclosure:
-    """Change a draft (or a returned version). Balances are given together."""
+    """Change a draft (or a returned version). Balances are given together; None leaves them
+    as they are, and `clear_balances` removes both (a statement of funds without them, or
+    balances given by mistake)."""
     require(actor, "disclosure:disclosure:write", disclosure.community_id)
     lock(disclosure)
     require_editable(disclosure)
+    if clear_balances and (opening_balance_fen is not None or closing_balance_fen is not None):
+        raise Invalid(
+            "either give the balances or remove them, not both",
+            details={"balances": "give both or remove both"},
+        )
     if title is not None:
         disclosure.title = _text("title", title, MAX_TITLE, required=True)
     if body is not None:
@@ -404,19 +412,26 @@ def update_disclosure(
                 raise Invalid("a balance is a whole number of fen", details={name: "integer fen"})
         disclosure.opening_balance_fen = opening_balance_fen
         disclosure.closing_balance_fen = closing_balance_fen
+    cleared = clear_balances and disclosure.opening_balance_fen is not None
+    if clear_balances:
+        disclosure.opening_balance_fen = None
+        disclosure.closing_balance_fen = None
     disclosure.updated_at = clock.now()
     db.session.flush()
+    payload: dict[str, Any] = {
+        "version": disclosure.version,
+        "opening_balance_fen": disclosure.opening_balance_fen,
+        "closing_balance_fen": disclosure.closing_balance_fen,
+    }
+    if cleared:
+        payload["balances_cleared"] = True
     record(
         actor,
         "disclosure:disclosure:write",
         "disclosure",
         disclosure.id,
         community_id=disclosure.community_id,
-        payload={
-            "version": disclosure.version,
-            "opening_balance_fen": disclosure.opening_balance_fen,
-            "closing_balance_fen": disclosure.closing_balance_fen,
-        },
+        payload=payload,
     )
     return disclosure
 

@@ -762,6 +762,8 @@ def edit(disclosure_id: int) -> Any:
     if not form.validate_on_submit():
         return _workspace(found, 422, edit_form=form)
     opening, closing = form.balances_fen()
+    # The balance fields are on the form only for a statement of funds (a ledger).
+    ledgered = has_ledger(found)
     try:
         service.update_disclosure(
             g.actor,
@@ -769,8 +771,9 @@ def edit(disclosure_id: int) -> Any:
             title=form.title.data or "",
             body=form.body.data or "",
             lang=form.lang.data,
-            opening_balance_fen=opening if has_ledger(found) else None,
-            closing_balance_fen=closing if has_ledger(found) else None,
+            opening_balance_fen=opening if ledgered else None,
+            closing_balance_fen=closing if ledgered else None,
+            clear_balances=ledgered and form.balances_emptied(),
         )
     except Invalid as exc:
         db.session.rollback()

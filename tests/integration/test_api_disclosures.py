@@ -593,6 +593,48 @@ def test_a_supervisor_does_not_review_their_own_submission(
     assert odd.status_code == 422
 
 
+def test_null_for_both_balances_removes_them(
+    api: FlaskClient, h: dict[str, dict[str, str]]
+) -> None:
+    found = _reconciled(api, h)
+    url = f"/api/v1/disclosures/{found}"
+    for half in (
+        {"opening_balance_fen": None},
+        {"opening_balance_fen": None, "closing_balance_fen": CLOSING},
+        {"closing_balance_fen": None, "title": "改"},
+    ):
+        refused = api.patch(url, headers=h["staff"], json=half)
+        assert refused.status_code == 422, half
+        assert "balances" in error_of(refused)["details"]
+    kept = api.patch(url, headers=h["staff"], json={"title": "改过的标题"}).get_json()
+    assert (kept["opening_balance_fen"], kept["closing_balance_fen"]) == (OPENING, CLOSING)
+    refused = api.patch(
+        url,
+        headers=h["supervisor"],
+        json={"opening_balance_fen": None, "closing_balance_fen": None},
+    )
+    assert refused.status_code == 403
+    cleared = api.patch(
+        url, headers=h["staff"], json={"opening_balance_fen": None, "closing_balance_fen": None}
+    )
+    assert cleared.status_code == 200, cleared.get_data(as_text=True)
+    body = cleared.get_json()
+    assert (body["opening_balance_fen"], body["closing_balance_fen"]) == (None, None)
+    assert body["title"] == "改过的标题"
+    unbalanced = api.post(f"{url}/submit", headers=h["staff"])
+    assert unbalanced.status_code == 422
+    assert error_of(unbalanced)["code"] == "balances_missing"
+    assert _balances(api, h, found).status_code == 200
+    assert api.post(f"{url}/submit", headers=h["staff"]).status_code == 200
+    locked = api.patch(
+        url, headers=h["staff"], json={"opening_balance_fen": None, "closing_balance_fen": None}
+    )
+    assert locked.status_code == 409
+    assert error_of(locked)["code"] == "not_editable"
+    after = api.get(url, headers=h["staff"]).get_json()
+    assert (after["opening_balance_fen"], after["closing_balance_fen"]) == (OPENING, CLOSING)
+
+
 # ---------------------------------------------------------------- after publication
 
 

@@ -295,6 +295,63 @@ def test_a_statement_that_does_not_reconcile_is_not_submitted(
     assert found.disclosure_state is DisclosureState.SUBMITTED
 
 
+def _write_entries(found: Disclosure) -> list[dict[str, Any]]:
+    return [
+        json.loads(e.payload)
+        for e in db.session.execute(
+            select(AuditEntry)
+            .where(
+                AuditEntry.action == "disclosure:disclosure:write",
+                AuditEntry.object_type == "disclosure",
+                AuditEntry.object_id == str(found.id),
+            )
+            .order_by(AuditEntry.id)
+        ).scalars()
+    ]
+
+
+def test_balances_given_are_removed_only_while_editable(
+    people: dict[str, Actor], world: Any
+) -> None:
+    found = _reconciled(people, world)
+    with pytest.raises(Invalid):  # either give them or remove them
+        disclosures.update_disclosure(
+            people["staff"],
+            found,
+            opening_balance_fen=OPENING,
+            closing_balance_fen=CLOSING,
+            clear_balances=True,
+        )
+    with pytest.raises(NotAllowed):
+        disclosures.update_disclosure(people["supervisor"], found, clear_balances=True)
+    assert (found.opening_balance_fen, found.closing_balance_fen) == (OPENING, CLOSING)
+    before = len(_write_entries(found))
+    disclosures.update_disclosure(people["staff"], found, clear_balances=True)
+    assert (found.opening_balance_fen, found.closing_balance_fen) == (None, None)
+    entries = _write_entries(found)
+    assert len(entries) == before + 1
+    assert entries[-1]["balances_cleared"] is True
+    assert entries[-1]["opening_balance_fen"] is None
+    # Leaving them out changes nothing; a statement with lines needs them to be sent.
+    disclosures.update_disclosure(people["staff"], found, title="改过的标题")
+    assert found.opening_balance_fen is None
+    with pytest.raises(Invalid) as missing:
+        disclosures.submit_disclosure(people["staff"], found)
+    assert missing.value.code == "balances_missing"
+    disclosures.update_disclosure(
+        people["staff"], found, opening_balance_fen=OPENING, closing_balance_fen=CLOSING
+    )
+    disclosures.submit_disclosure(people["staff"], found)
+    with pytest.raises(Conflict) as locked:  # under review: nothing changes in place
+        disclosures.update_disclosure(people["staff"], found, clear_balances=True)
+    assert locked.value.code == "not_editable"
+    assert (found.opening_balance_fen, found.closing_balance_fen) == (OPENING, CLOSING)
+    # Returned, it may change again.
+    disclosures.review_disclosure(people["supervisor"], found, "return", "余额有误")
+    disclosures.update_disclosure(people["staff"], found, clear_balances=True)
+    assert found.closing_balance_fen is None
+
+
 # ---------------------------------------------------------------- review
 
 

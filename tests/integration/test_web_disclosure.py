@@ -665,6 +665,57 @@ def test_balances_are_yuan_text_read_into_fen(
     assert found.body == "改过的正文"
 
 
+def test_emptying_both_balances_removes_them(
+    app: Flask, world: World, people: dict[str, Actor]
+) -> None:
+    found = draft(people, world)
+    disclosures.update_disclosure(
+        people["staff"], found, opening_balance_fen=OPENING, closing_balance_fen=CLOSING
+    )
+    db.session.commit()
+    staff = client_as(app, world, "staff")
+    page = text_of(staff.get(work(found)))
+    assert 'value="10000.00"' in page
+    assert "To remove the balances, empty both fields and save." in page
+    data = {"title": found.title, "body": found.body, "lang": "zh-Hans"}
+    response = post(
+        staff,
+        f"/disclosures/{found.id}/edit",
+        {**data, "opening_balance": "10000.00", "closing_balance": ""},
+    )
+    assert response.status_code == 422  # one left: both or neither, as before
+    db.session.refresh(found)
+    assert found.opening_balance_fen == OPENING
+    response = post(
+        staff,
+        f"/disclosures/{found.id}/edit",
+        {**data, "opening_balance": "", "closing_balance": ""},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Saved." in page
+    assert "The balances are missing." in page
+    assert "To remove the balances" not in page
+    db.session.refresh(found)
+    assert (found.opening_balance_fen, found.closing_balance_fen) == (None, None)
+    # Once sent for review, nothing is removed.
+    disclosures.update_disclosure(
+        people["staff"], found, opening_balance_fen=OPENING, closing_balance_fen=CLOSING
+    )
+    ledger.import_ledger(people["staff"], found, LEDGER.encode())
+    disclosures.submit_disclosure(people["staff"], found)
+    db.session.commit()
+    response = post(
+        staff,
+        f"/disclosures/{found.id}/edit",
+        {**data, "opening_balance": "", "closing_balance": ""},
+    )
+    assert response.status_code == 303
+    db.session.refresh(found)
+    assert (found.opening_balance_fen, found.closing_balance_fen) == (OPENING, CLOSING)
+
+
 def test_a_return_needs_a_comment(app: Flask, world: World, people: dict[str, Actor]) -> None:
     found = draft(people, world, category="decisions", period="2026-Q3", title="三季度决定")
     disclosures.submit_disclosure(people["staff"], found)

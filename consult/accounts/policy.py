@@ -73,7 +73,10 @@ PERMISSIONS: dict[str, frozenset[Role] | str] = {
     "minutes:draft:read": _COMMITTEE | _OVERSIGHT,
     "minutes:minutes:write": frozenset({Role.STAFF, Role.RECORDER}),
     "minutes:minutes:sign": frozenset({Role.RECORDER, Role.CHAIR, Role.SUPERVISOR}),
-    "documents:certificate:read": frozenset({Role.RECORDER, Role.CHAIR, Role.SUPERVISOR}),
+    # One's own signing certificates: the minutes' signers, and staff, who sign disclosures.
+    "documents:certificate:read": frozenset(
+        {Role.RECORDER, Role.CHAIR, Role.SUPERVISOR, Role.STAFF}
+    ),
     "documents:certificate:revoke": frozenset({Role.STAFF}),
     "documents:authority:read": PUBLIC,
     "documents:pdf:verify": PUBLIC,

@@ -367,12 +367,23 @@ def _open(row: SignerCertificate, passphrase: str) -> pki.SignerIdentity:
         ) from None
 
 
+#: The roles a certificate is held for, and what signing in each needs: the minutes' three
+#: signers, and staff, who sign disclosure statements (issue 6; consult.documents.statements).
+CERTIFICATE_ROLES = (*SIGNING_ORDER, SigningRole.STAFF)
+_SIGNING_PERMISSION = {SigningRole.STAFF: "disclosure:disclosure:publish"}
+
+
 def upload_certificate(
     actor: Actor, community: Community, role: str, data: bytes, passphrase: str
 ) -> SignerCertificate:
     """A signer brings a PKCS#12 issued elsewhere for a role (it replaces the one in force)."""
-    signing_role = _role(role)
-    _require_role(actor, community.id, signing_role)
+    signing_role = _role(role, CERTIFICATE_ROLES)
+    _require_role(
+        actor,
+        community.id,
+        signing_role,
+        _SIGNING_PERMISSION.get(signing_role, "minutes:minutes:sign"),
+    )
     try:
         identity = pki.open_pkcs12(data, passphrase)
     except pki.WrongPassphrase:

@@ -620,7 +620,7 @@ def _authority(community: Community) -> dict[str, str] | None:
 
 def _upload_form(**kwargs: Any) -> UploadCertificateForm:
     form = UploadCertificateForm(**kwargs)
-    held = [r for r in SIGNING_ORDER if Role(r.value) in g.actor.roles]
+    held = [r for r in documents.CERTIFICATE_ROLES if Role(r.value) in g.actor.roles]
     form.role.choices = [(r.value, role_label(r.value)) for r in held]
     return form
 

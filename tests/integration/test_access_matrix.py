@@ -78,6 +78,8 @@ MINUTES_WRITERS: Who = STAFF
 #: Sign minutes and see one's signing certificates: the recorder, the chair and a supervisor
 #: (the world's only one of them is the supervisor), and the administrator.
 SIGNERS: Who = frozenset({"supervisor", "admin"})
+#: See and bring one's own signing certificates: the signers, and staff, who sign disclosures.
+CERTIFICATE_HOLDERS: Who = SIGNERS | {"staff"}
 
 API = "/api/v1"
 C = "/c/<code>"
@@ -257,7 +259,8 @@ MATRIX: dict[tuple[str, str], Who] = {
     # ---------------------------------------------------------------- web: minutes (issue 5)
     # Staff and the recorder write the draft and start an erratum; the recorder, the chair and
     # a supervisor sign (the service checks the role itself); anyone downloads what the reader
-    # may see and checks a PDF; signers see their own certificates; the CA is public.
+    # may see and checks a PDF; signers (and staff, who sign disclosures) see their own
+    # certificates; the CA is public.
     ("/meetings/<int:meeting_id>/minutes/edit", "GET"): MINUTES_WRITERS,
     ("/meetings/<int:meeting_id>/minutes/edit", "POST"): MINUTES_WRITERS,
     ("/meetings/<int:meeting_id>/minutes/erratum", "POST"): MINUTES_WRITERS,
@@ -266,9 +269,9 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("/meetings/<int:meeting_id>/minutes.pdf", "GET"): EVERYONE,
     ("/documents/verify", "GET"): EVERYONE,
     ("/documents/verify", "POST"): EVERYONE,
-    (f"{C}/certificates", "GET"): SIGNERS,
-    (f"{C}/certificates/revoke", "POST"): SIGNERS,
-    (f"{C}/certificates/upload", "POST"): SIGNERS,
+    (f"{C}/certificates", "GET"): CERTIFICATE_HOLDERS,
+    (f"{C}/certificates/revoke", "POST"): CERTIFICATE_HOLDERS,
+    (f"{C}/certificates/upload", "POST"): CERTIFICATE_HOLDERS,
     (f"{C}/ca.pem", "GET"): EVERYONE,
     (f"{C}/ca.crl", "GET"): EVERYONE,
     # ---------------------------------------------------------------- API: minutes (issue 5)

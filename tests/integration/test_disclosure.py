@@ -29,8 +29,9 @@ from consult.disclosure.models import (
     DisclosureState,
     LedgerEntry,
 )
+from consult.documents import pki, statements
 from consult.documents import service as documents
-from consult.documents import statements
+from consult.documents.models import SignerCertificate
 from consult.documents.toolkit import toolkit
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
@@ -479,6 +480,45 @@ def test_the_staff_signer_does_not_countersign(
     with pytest.raises(Conflict) as refused:
         statements.countersign_disclosure(actor, found, "supervisor", SUPERVISOR_PASS, tools)
     assert refused.value.code == "same_signer"
+
+
+def test_staff_sign_with_a_certificate_from_elsewhere(
+    people: dict[str, Actor], world: Any, tools: documents.Toolkit
+) -> None:
+    """Staff may bring a PKCS#12 for the staff role (as the minutes' signers may for theirs):
+    the next disclosure they publish is signed with it."""
+    foreign = pki.make_community_ca("别处", "elsewhere", now=clock.now())
+    own = pki.issue_signer_certificate(
+        foreign,
+        person_name="staff",
+        role="staff",
+        community_name="别处",
+        user_id=9,
+        now=clock.now(),
+    )
+    p12 = pki.pack_pkcs12(own, "p12-passphrase")
+    admin = actor_for(world.users["admin"], world.community.id)
+    # Without the staff role nobody brings one for it: not a supervisor, a resident, nor the
+    # platform administrator (who holds every permission but no signing role).
+    for who in (people["supervisor"], people["resident"], admin):
+        with pytest.raises(NotAllowed):
+            documents.upload_certificate(who, world.community, "staff", p12, "p12-passphrase")
+    with pytest.raises(NotAllowed) as not_signer:
+        documents.upload_certificate(admin, world.community, "staff", p12, "p12-passphrase")
+    assert not_signer.value.code == "not_signer"
+    assert db.session.execute(select(func.count(SignerCertificate.id))).scalar_one() == 0
+    row = documents.upload_certificate(
+        people["staff"], world.community, "staff", p12, "p12-passphrase"
+    )
+    assert (row.role, row.is_external) == ("staff", True)
+    found = _approved(people, world)
+    signature = statements.publish_disclosure(people["staff"], found, "p12-passphrase", tools)
+    used = db.session.get(SignerCertificate, signature.certificate_id)
+    assert used is row
+    assert used.is_external
+    check = documents.check_pdf(signature.pdf)
+    assert check.report.ok
+    assert not check.report.all_trusted  # signed, but not under a community's CA
 
 
 def test_correction_supersedes_and_both_stay_visible(

@@ -29,9 +29,12 @@ from consult.disclosure import service as disclosures
 from consult.disclosure.models import (
     Disclosure,
     DisclosurePolicyRow,
+    DisclosureSignature,
     DisclosureState,
     LedgerEntry,
 )
+from consult.documents import pki
+from consult.documents.models import SignerCertificate
 from consult.extensions import db
 from consult.registry.enrolment import actor_for
 from tests.conftest import World, csrf_token, login
@@ -401,6 +404,65 @@ def test_staff_publish_with_a_new_passphrase_and_a_supervisor_countersigns(
     assert "The passphrase is not right." in text_of(response)
     db.session.refresh(second)
     assert second.state == DisclosureState.APPROVED
+
+
+def test_staff_bring_a_certificate_for_the_staff_role_and_publish_with_it(
+    app: Flask, world: World, people: dict[str, Actor], renders: None
+) -> None:
+    page = "/c/heping/certificates"
+    supervisor = client_as(app, world, "supervisor")
+    assert 'value="staff"' not in text_of(supervisor.get(page))
+    staff = client_as(app, world, "staff")
+    listing = text_of(staff.get(page))
+    assert '<option value="staff">Committee staff</option>' in listing
+    foreign = pki.make_community_ca("别处的证书机构", "elsewhere", now=clock.now())
+    identity = pki.issue_signer_certificate(
+        foreign,
+        person_name="staff",  # the name staff recorded for this account
+        role="staff",
+        community_name="别处",
+        user_id=999,
+        now=clock.now(),
+    )
+    passphrase = "别处的口令 12345"
+    p12 = pki.pack_pkcs12(identity, passphrase)
+
+    def bring(client: FlaskClient) -> str:
+        response = upload(
+            client,
+            f"{page}/upload",
+            "file",
+            p12,
+            "mine.p12",
+            role="staff",
+            passphrase=passphrase,
+        )
+        return text_of(client.get(response.headers["Location"]))
+
+    # The role is not the supervisor's to choose.
+    assert "Choose the role, the file and its passphrase." in bring(supervisor)
+    assert count(SignerCertificate) == 0
+    shown = bring(staff)
+    assert "The certificate is registered" in shown
+    row = db.session.execute(select(SignerCertificate)).scalar_one()
+    assert (row.role, row.is_external) == ("staff", True)
+
+    found = approved(people, world)
+    work_page = text_of(staff.get(work(found)))
+    assert 'name="confirm"' not in work_page  # a certificate is in force: no new passphrase
+    response = post(
+        staff,
+        f"/disclosures/{found.id}/publish",
+        {"role": "staff", "passphrase": passphrase},
+    )
+    assert response.status_code == 303
+    db.session.refresh(found)
+    assert found.state == DisclosureState.SIGNING
+    signature = db.session.execute(
+        select(DisclosureSignature).where(DisclosureSignature.disclosure_id == found.id)
+    ).scalar_one()
+    assert signature.certificate_id == row.id
+    assert count(SignerCertificate) == 1  # none issued by the community's CA
 
 
 # ---------------------------------------------------------------- corrections and queries

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 
 from consult import extensions as ext
 from consult.config import ROOT, Config, ConfigError
@@ -122,7 +122,44 @@ def create_app(config: Config | None = None) -> Flask:
     ext.limiter.init_app(app)
 
     _register(app)
+    if app.config["PUBLIC_PAGE_CACHE"]:
+        _install_public_cache(app, instance)
     return app
+
+
+def _install_public_cache(app: Flask, instance: Path) -> None:
+    """Readers without a session are answered from kept whole pages where a page allows it
+    (consult.web.public_cache; the disclosure board and its dashboard)."""
+    from sqlalchemy.engine import make_url
+
+    from consult.disclosure.board_views import CACHED_ROUTES
+    from consult.web.public_cache import PublicPageCache
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return  # a second engine would open another, empty database
+    # Its own small pool: reading a page's state is one statement, so no transaction
+    # (autocommit) and no ping before it — a lost connection only sends that one request
+    # through Flask, whose pool pings.
+    engine = create_engine(
+        url,
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=False,
+        pool_size=2,
+        max_overflow=8,
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    cache = PublicPageCache(
+        app.wsgi_app,
+        engine.connect,
+        instance / "cache" / "pages",
+        build_roots=(ROOT / "consult", ROOT / "templates"),
+        session_cookie=app.config["SESSION_COOKIE_NAME"],
+    )
+    for route in CACHED_ROUTES:
+        cache.register(route)
+    app.wsgi_app = cache  # type: ignore[method-assign]
+    app.extensions["consult.public_cache"] = cache
 
 
 def _register(app: Flask) -> None:

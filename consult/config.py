@@ -65,6 +65,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.ENV == "production"
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; elderly users fill slowly
         self.JSON_SORT_KEYS = False
+        # Whole public pages for readers without a session (consult.web.public_cache).
+        self.PUBLIC_PAGE_CACHE = (_env("CONSULT_PUBLIC_PAGE_CACHE", "1") or "1") != "0"
         self.TESTING = False
 
     @property

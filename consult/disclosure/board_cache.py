@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
 
@@ -28,22 +28,35 @@ MAX_ENTRIES = 512
 MAX_BYTES = 24 * 1024 * 1024
 
 
-class FragmentCache:
-    """A thread-safe LRU map from a hashable key to rendered text, bounded in entries and in
-    characters (each entry's size is the total length of its strings)."""
+V = TypeVar("V")
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+
+def _text_size(parts: tuple[str, ...]) -> int:
+    return sum(len(part) for part in parts)
+
+
+class BoundedCache(Generic[V]):
+    """A thread-safe LRU map from a hashable key to a value, bounded in entries and in size
+    (`measure` gives a value's size: characters or bytes)."""
+
+    def __init__(
+        self,
+        measure: Callable[[V], int],
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         if max_entries < 1 or max_bytes < 1:
             raise ValueError("a cache holds at least one entry")
+        self.measure = measure
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[tuple[str, ...], int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> tuple[str, ...] | None:
+    def get(self, key: Hashable) -> V | None:
         with self._lock:
             found = self._entries.get(key)
             if found is None:
@@ -53,15 +66,15 @@ class FragmentCache:
             self.hits += 1
             return found[0]
 
-    def put(self, key: Hashable, parts: tuple[str, ...]) -> None:
-        size = sum(len(part) for part in parts)
+    def put(self, key: Hashable, value: V) -> None:
+        size = self.measure(value)
         if size > self.max_bytes:
             return  # never worth evicting everything else for
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._size -= old[1]
-            self._entries[key] = (parts, size)
+            self._entries[key] = (value, size)
             self._size += size
             while len(self._entries) > self.max_entries or self._size > self.max_bytes:
                 _, (_, dropped) = self._entries.popitem(last=False)
@@ -80,6 +93,13 @@ class FragmentCache:
     def size(self) -> int:
         """The characters held."""
         return self._size
+
+
+class FragmentCache(BoundedCache[tuple[str, ...]]):
+    """Rendered text: each entry's size is the total length of its strings."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        super().__init__(_text_size, max_entries, max_bytes)
 
 
 #: The rendered content of the board and of the dashboard.

@@ -33,8 +33,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import BindParameter, Select, bindparam, func, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Row,
+    Select,
+    Subquery,
+    bindparam,
+    func,
+    select,
+    true,
+)
 
+from consult import clock
 from consult.accounts.policy import can
 from consult.disclosure import board_cache, ledger, queries, service
 from consult.disclosure.board_forms import QueryForm, kiosk_seconds
@@ -56,6 +69,7 @@ from consult.registry.models import Community
 from consult.rules import disclosure as rules
 from consult.rules.ledger_csv import Direction, LedgerEntry, Statement, format_fen
 from consult.web.permissions import permission
+from consult.web.public_cache import CachedRoute, offer
 
 bp = Blueprint("disclosure_board", __name__)
 
@@ -274,42 +288,85 @@ CACHED_BLOCKS = ("title", "head", "content")
 
 _PUBLIC = [s.value for s in PUBLIC_STATES]
 _COMMUNITY: BindParameter[int] = bindparam("community_id", 0)  # a value: render_postcompile
+_CODE: BindParameter[str] = bindparam("code", "")
+_COMMUNITY_OF_CODE = select(Community.id).where(Community.code == _CODE).scalar_subquery()
 
-#: What the board shows changes only when a version is published or superseded (a new day
-#: aside): the count, newest id and times of the community's public versions say so.
-_DISCLOSURES_VERSION = (
-    select(
-        func.count(Disclosure.id).label("public"),
-        func.max(Disclosure.id).label("newest"),
-        func.max(Disclosure.published_at).label("published"),
-        func.count(Disclosure.superseded_at).label("superseded"),
-        func.max(Disclosure.superseded_at).label("superseded_at"),
+
+def _disclosures_version(community_id: ColumnElement[int]) -> Subquery:
+    """What the board shows changes only when a version is published or superseded (a new
+    day aside): the count, newest id and times of the community's public versions say so."""
+    return (
+        select(
+            func.count(Disclosure.id).label("public"),
+            func.max(Disclosure.id).label("newest"),
+            func.max(Disclosure.published_at).label("published"),
+            func.count(Disclosure.superseded_at).label("superseded"),
+            func.max(Disclosure.superseded_at).label("superseded_at"),
+        )
+        .where(Disclosure.community_id == community_id, Disclosure.state.in_(_PUBLIC))
+        .subquery()
     )
-    .where(Disclosure.community_id == _COMMUNITY, Disclosure.state.in_(_PUBLIC))
-    .subquery()
-)
-_BOARD_VERSION: Select[Any] = select(_DISCLOSURES_VERSION)
-_QUERIES_VERSION = (
-    select(
-        func.count(DisclosureQuery.id).label("queries"),
-        func.max(DisclosureQuery.id).label("newest_query"),
-        func.count(DisclosureQuery.answered_at).label("answered"),
-        func.max(DisclosureQuery.answered_at).label("answered_at"),
-        func.count(DisclosureQuery.escalated_at).label("escalated"),
-        func.max(DisclosureQuery.escalated_at).label("escalated_at"),
+
+
+def _due_version(community_id: ColumnElement[int]) -> tuple[Subquery, ...]:
+    """The dashboard also changes when a query is filed, answered or escalated, or the
+    policy is set."""
+    queries_version = (
+        select(
+            func.count(DisclosureQuery.id).label("queries"),
+            func.max(DisclosureQuery.id).label("newest_query"),
+            func.count(DisclosureQuery.answered_at).label("answered"),
+            func.max(DisclosureQuery.answered_at).label("answered_at"),
+            func.count(DisclosureQuery.escalated_at).label("escalated"),
+            func.max(DisclosureQuery.escalated_at).label("escalated_at"),
+        )
+        .where(DisclosureQuery.community_id == community_id)
+        .subquery()
     )
-    .where(DisclosureQuery.community_id == _COMMUNITY)
-    .subquery()
+    policy_version = (
+        select(func.max(DisclosurePolicyRow.id).label("policy"))
+        .where(DisclosurePolicyRow.community_id == community_id)
+        .subquery()
+    )
+    return _disclosures_version(community_id), queries_version, policy_version
+
+
+def _joined(parts: tuple[Subquery, ...]) -> FromClause:
+    joined: FromClause = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())
+    return joined
+
+
+_BOARD_VERSION: Select[Any] = select(_disclosures_version(_COMMUNITY))
+_DUE_PARTS = _due_version(_COMMUNITY)
+_DUE_VERSION: Select[Any] = select(*_DUE_PARTS).select_from(_joined(_DUE_PARTS))
+
+#: The same versions found by the community's code, after the community's own row (what the
+#: page shows of it): the state consult.web.public_cache keeps a reader's whole page for.
+_COMMUNITY_ROW = (
+    Community.id,
+    Community.name,
+    Community.kind,
+    Community.timezone,
+    Community.rule_set,
+    Community.created_at,
 )
-_POLICY_VERSION = (
-    select(func.max(DisclosurePolicyRow.id).label("policy"))
-    .where(DisclosurePolicyRow.community_id == _COMMUNITY)
-    .subquery()
+_TIMEZONE_AT = 3  # Community.timezone in _COMMUNITY_ROW
+_BOARD_STATE_PART = _disclosures_version(_COMMUNITY_OF_CODE)
+_BOARD_STATE: Select[Any] = (
+    select(*_COMMUNITY_ROW, _BOARD_STATE_PART)
+    .select_from(Community)
+    .join(_BOARD_STATE_PART, true())
+    .where(Community.code == _CODE)
 )
-#: The dashboard also changes when a query is filed, answered or escalated, or the policy set.
-_DUE_VERSION: Select[Any] = select(
-    _DISCLOSURES_VERSION, _QUERIES_VERSION, _POLICY_VERSION
-).select_from(_DISCLOSURES_VERSION.join(_QUERIES_VERSION, true()).join(_POLICY_VERSION, true()))
+_DUE_STATE_PARTS = _due_version(_COMMUNITY_OF_CODE)
+_DUE_STATE: Select[Any] = (
+    select(*_COMMUNITY_ROW, *_DUE_STATE_PARTS)
+    .select_from(Community)
+    .join(_joined(_DUE_STATE_PARTS), true())
+    .where(Community.code == _CODE)
+)
 
 # This process's own writes move the key too (board_cache.generation).
 board_cache.watch(Disclosure, DisclosureQuery, DisclosurePolicyRow, Community)
@@ -327,11 +384,10 @@ class _DriverQuery:
 _DRIVER_QUERIES: dict[tuple[int, str], _DriverQuery] = {}
 
 
-def _read_version(statement: Select[Any], community_id: int) -> tuple[Any, ...]:
-    """The one row of a version statement, run as plain SQL in the request's transaction: the
-    ORM's per-statement work (~0.2 ms) costs more than this small indexed query itself, on
-    every request of the busiest public page."""
-    connection = db.session.connection()
+def _driver_row(connection: Connection, statement: Select[Any], **values: Any) -> Row[Any] | None:
+    """The first row of a small statement run as plain SQL: the ORM's per-statement work
+    (~0.2 ms) costs more than these small indexed queries themselves, on every request of
+    the busiest public pages."""
     dialect = connection.dialect
     query = _DRIVER_QUERIES.get((id(statement), dialect.name))
     if query is None:
@@ -341,9 +397,48 @@ def _read_version(statement: Select[Any], community_id: int) -> tuple[Any, ...]:
             compiled.string, tuple(order) if order is not None else None, dict(compiled.params)
         )
         _DRIVER_QUERIES[(id(statement), dialect.name)] = query
-    values = {**query.fixed, "community_id": community_id}
-    params = tuple(values[n] for n in query.names) if query.names is not None else values
-    return tuple(connection.exec_driver_sql(query.sql, params).one())
+    given = {**query.fixed, **values}
+    params = tuple(given[n] for n in query.names) if query.names is not None else given
+    return connection.exec_driver_sql(query.sql, params).first()
+
+
+def _read_version(statement: Select[Any], community_id: int) -> tuple[Any, ...]:
+    """The one row of a version statement, in the request's transaction."""
+    row = _driver_row(db.session.connection(), statement, community_id=community_id)
+    assert row is not None  # aggregates: always one row
+    return tuple(row)
+
+
+def _public_state(
+    statement: Select[Any],
+) -> Callable[[Connection, str], tuple[Hashable, ...] | None]:
+    """How consult.web.public_cache reads a page's state: what `_page_key` puts in the key for
+    a reader without a session (the community, the version, the local date, this process's
+    generation), found by the community's code — None when there is no such community."""
+
+    def state(connection: Connection, code: str) -> tuple[Hashable, ...] | None:
+        row = _driver_row(connection, statement, code=code)
+        if row is None:
+            return None
+        values: tuple[Any, ...] = tuple(row)
+        timezone = values[_TIMEZONE_AT]
+        today = clock.now().astimezone(ZoneInfo(timezone)).date()
+        return (*values, today, board_cache.generation())
+
+    return state
+
+
+_CODE_PATH = r"/c/(?P<code>[^/]+)/disclosures"
+#: The pages a reader without a session is answered from consult.web.public_cache.
+CACHED_ROUTES = (
+    CachedRoute(
+        "board",
+        re.compile(_CODE_PATH),
+        frozenset({"category", "period"}),
+        _public_state(_BOARD_STATE),
+    ),
+    CachedRoute("due", re.compile(_CODE_PATH + "/due"), frozenset(), _public_state(_DUE_STATE)),
+)
 
 
 def _page_key(page: str, version: Select[Any], *extra: Hashable) -> tuple[Hashable, ...]:
@@ -416,6 +511,7 @@ def _cached_page(
     if plain:
         pieces = board_cache.pages.get((*key, "page", request.path))
         if pieces is not None:
+            _offer_whole_page(pieces)
             return _fill_token(pieces)
     parts = board_cache.pages.get(key)
     if parts is None:
@@ -428,7 +524,15 @@ def _cached_page(
     page = render_template(template_name, cached=cached, csrf_token=lambda: _TOKEN_HOLE)
     pieces = tuple(page.split(_TOKEN_HOLE))
     board_cache.pages.put((*key, "page", request.path), pieces)
+    _offer_whole_page(pieces)
     return _fill_token(pieces)
+
+
+def _offer_whole_page(pieces: tuple[str, ...]) -> None:
+    """A page with no CSRF token, for a reader who came without a session and has none: the
+    same bytes for every such reader (consult.web.public_cache may keep the response)."""
+    if len(pieces) == 1 and not session and not request.args.get("lang"):
+        offer(request.environ)
 
 
 def _fill_token(pieces: tuple[str, ...]) -> str:

@@ -135,20 +135,26 @@ def index() -> Any:
     )
 
 
-@bp.route("/prefs", methods=["POST"])
+@bp.route("/prefs", methods=["GET", "POST"])
 @permission(PUBLIC)
 def prefs() -> Any:
-    """Language and text size: kept in the session, works without JavaScript."""
+    """Language and text size: kept in the session, works without JavaScript.
+
+    The header's form sends a GET: what it changes is how pages look to this visitor, as
+    `?lang=` on any page does, so a forged request can do no harm — and a POST would need a
+    CSRF token on every page, hence a session cookie for every anonymous reader, which makes
+    every public page personal (consult.web.public_cache keeps only pages without one). A POST
+    (older pages, scripts) is still taken, with its token checked."""
     from consult.accounts.forms import EmptyForm
 
-    form = EmptyForm()
-    if form.validate_on_submit():
-        lang = request.form.get("lang")
+    values = request.values
+    if request.method == "GET" or EmptyForm().validate_on_submit():
+        lang = values.get("lang")
         if lang in ("zh_Hans", "en"):
             session["lang"] = lang
-        if "large_text" in request.form:
-            session["large_text"] = request.form.get("large_text") == "1"
-    back = request.form.get("next") or url_for("home.index")
+        if "large_text" in values:
+            session["large_text"] = values.get("large_text") == "1"
+    back = values.get("next") or url_for("home.index")
     if not back.startswith("/") or back.startswith(("//", "/\\")):
         back = url_for("home.index")
     return redirect(back)

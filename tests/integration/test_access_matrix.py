@@ -97,6 +97,7 @@ QID = "<int(max=2147483647):query_id>"
 MATRIX: dict[tuple[str, str], Who] = {
     # ---------------------------------------------------------------- web: open to all
     ("/", "GET"): EVERYONE,
+    ("/prefs", "GET"): EVERYONE,
     ("/prefs", "POST"): EVERYONE,
     ("/login", "GET"): EVERYONE,
     ("/login", "POST"): EVERYONE,

@@ -3,8 +3,10 @@
 import gc
 
 from consult import create_app
+from consult.web.warm_up import warm_up
 
 app = create_app()
+warm_up(app)  # the first readers of each worker do not wait for templates and catalogues
 
 # The objects made at start-up (modules, the app, its routes and templates) live as long as the
 # process: keep the garbage collector from walking them again at every full collection (a

@@ -86,7 +86,7 @@ from pathlib import Path
 from typing import Any
 
 import vote_spike
-from measure import load_average, machine, percentile
+from measure import load_average, machine, percentile, python_speed
 from scratch_db import drop_postgres, prepare_postgres
 from vote_spike import Server, cpu_seconds, start_server
 
@@ -762,6 +762,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             **machine_before,
             "cpu_count": os.cpu_count(),
             "load_average_at_end": load_average(),
+            "python_loop_seconds_at_end": python_speed(),
         },
         "targets": {
             "statement_publish_seconds": TARGET_STATEMENT_SECONDS,

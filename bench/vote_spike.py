@@ -443,11 +443,44 @@ def start_server(
             conn.request("GET", "/")
             conn.getresponse().read()
             conn.close()
-            return server
         except OSError:
             time.sleep(0.2)
+            continue
+        _wait_until_booted(server, deadline)
+        return server
     server.stop()
     raise RuntimeError(f"gunicorn did not answer on port {port} within 60 s: {_tail(log)}")
+
+
+def _group_cpu(group: int) -> float:
+    """CPU seconds used so far by the processes of a process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _wait_until_booted(server: Server, deadline: float) -> None:
+    """The first answer comes from the first worker up; the others may still be importing the
+    application (seconds of CPU each), which would slow the start of a rush by taking the
+    CPU and leave fewer workers to answer. Wait until the server's processes are idle: every
+    worker has booted."""
+    quiet_needed, window = 2, 0.5
+    quiet = 0
+    before = _group_cpu(server.process.pid)
+    while time.monotonic() < deadline and quiet < quiet_needed:
+        time.sleep(window)
+        now = _group_cpu(server.process.pid)
+        quiet = quiet + 1 if now - before < 0.05 else 0
+        before = now
 
 
 def _tail(log: Path) -> str:

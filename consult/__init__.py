@@ -132,6 +132,7 @@ def _install_public_cache(app: Flask, instance: Path) -> None:
     (consult.web.public_cache; the disclosure board and its dashboard)."""
     from sqlalchemy.engine import make_url
 
+    from consult.disclosure.board_cache import generation
     from consult.disclosure.board_views import CACHED_ROUTES
     from consult.web.public_cache import PublicPageCache
 
@@ -155,6 +156,8 @@ def _install_public_cache(app: Flask, instance: Path) -> None:
         instance / "cache" / "pages",
         build_roots=(ROOT / "consult", ROOT / "templates"),
         session_cookie=app.config["SESSION_COOKIE_NAME"],
+        local_writes=generation,
+        fresh_for=app.config["PUBLIC_PAGE_STATE_SECONDS"],
     )
     for route in CACHED_ROUTES:
         cache.register(route)

@@ -67,6 +67,9 @@ class Config:
         self.JSON_SORT_KEYS = False
         # Whole public pages for readers without a session (consult.web.public_cache).
         self.PUBLIC_PAGE_CACHE = (_env("CONSULT_PUBLIC_PAGE_CACHE", "1") or "1") != "0"
+        # How long a kept page's state is taken as current without reading it again: another
+        # worker's publication reaches readers without a session within this time.
+        self.PUBLIC_PAGE_STATE_SECONDS = float(_env("CONSULT_PUBLIC_PAGE_SECONDS", "1") or 1)
         self.TESTING = False
 
     @property

@@ -31,6 +31,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 OFFER = "consult.public_cache.offer"
 #: Files kept in the shared folder before the oldest are removed (a board is ~10 kB).
 MAX_FILES = 4096
+#: How long a page's state, once read, is taken as current (a publication by another worker
+#: reaches readers without a session within this time; readers with one see it at once).
+STATE_SECONDS = 1.0
 #: How many writes between two prunings of the shared folder.
 PRUNE_EVERY = 64
 #: Longest query string a kept page may have (filters are short; anything longer is not kept).
@@ -112,11 +116,20 @@ class PublicPageCache:
         folder: Path | None,
         build_roots: Iterable[Path],
         session_cookie: str,
+        local_writes: Callable[[], Hashable] = lambda: 0,
+        fresh_for: float = STATE_SECONDS,
         max_entries: int = 1024,
         max_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.app = app
         self.connect = connect  # a connection that sees what is committed (engine.connect)
+        # What this process wrote (board_cache.generation): a state read before it is stale.
+        self.local_writes = local_writes
+        self.fresh_for = fresh_for
+        self.monotonic = time.monotonic
+        self.states: BoundedCache[tuple[float, Hashable, tuple[Hashable, ...]]] = BoundedCache(
+            lambda _: 1, max_entries, max_entries
+        )
         self.folder = folder
         self.session_cookie = session_cookie
         self.build = _fingerprint(tuple(build_roots))
@@ -137,8 +150,7 @@ class PublicPageCache:
             return self.app(environ, start_response)
         route, code, query = found
         try:
-            with self.connect() as connection:
-                state = route.state(connection, code)
+            state = self._state(route, code)
         except SQLAlchemyError:
             log.warning("public page cache: the state of %s is unreadable", route.name)
             return self.app(environ, start_response)
@@ -152,6 +164,20 @@ class PublicPageCache:
             start_response(kept.status, list(kept.headers))
             return [kept.body]
         return self._render(environ, start_response, key)
+
+    def _state(self, route: CachedRoute, code: str) -> tuple[Hashable, ...] | None:
+        """The page's state, read at most once per `fresh_for` seconds per page and process
+        (and again at once after this process wrote): another worker's publication is on
+        the kept page within that time, this worker's own at once."""
+        now, written = self.monotonic(), self.local_writes()
+        known = self.states.get((route.name, code))
+        if known is not None and known[0] > now and known[1] == written:
+            return known[2]
+        with self.connect() as connection:
+            state = route.state(connection, code)
+        if state is not None and self.fresh_for > 0:
+            self.states.put((route.name, code), (now + self.fresh_for, written, state))
+        return state
 
     def _route(self, environ: WSGIEnvironment) -> tuple[CachedRoute, str, str] | None:
         """The registered route this request is for, the community code and the canonical
@@ -284,8 +310,9 @@ class PublicPageCache:
                 os.unlink(path)
 
     def clear(self) -> None:
-        """Forget every kept response, in this process and in the shared folder."""
+        """Forget every kept response and state, in this process and in the shared folder."""
         self.kept.clear()
+        self.states.clear()
         self.served = 0
         if self.folder is not None and self.folder.is_dir():
             for entry in _entries(self.folder):

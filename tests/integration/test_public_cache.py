@@ -71,12 +71,13 @@ def _tests_connection() -> AbstractContextManager[Connection]:
 def kept(app: Flask, db_session: Any) -> Iterator[PublicPageCache]:
     cache = app.extensions["consult.public_cache"]
     assert isinstance(cache, PublicPageCache)
-    connect = cache.connect
+    connect, fresh_for = cache.connect, cache.fresh_for
     cache.connect = _tests_connection
+    cache.fresh_for = 0  # every request reads the state (the time it is kept: its own test)
     cache.clear()
     board_cache.pages.clear()
     yield cache
-    cache.connect = connect
+    cache.connect, cache.fresh_for = connect, fresh_for
     cache.clear()
     board_cache.pages.clear()
 
@@ -166,6 +167,51 @@ def test_a_publication_is_on_the_kept_board_at_once(
     assert board_cache.generation() == generation
     assert _titles(text_of(_fresh(app).get(BOARD))) == [third.title, second.title, first.title]
     assert kept.served == 1
+
+
+def test_a_state_is_read_again_after_a_second_or_this_processs_own_write(
+    app: Flask,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    kept: PublicPageCache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = _published(people, world)
+    now = [1000.0]
+    monkeypatch.setattr(kept, "monotonic", lambda: now[0])
+    kept.fresh_for = 1.0
+    reads = []
+    connect = kept.connect
+
+    def counted() -> AbstractContextManager[Connection]:
+        reads.append(now[0])
+        return connect()
+
+    kept.connect = counted
+    assert _titles(text_of(_fresh(app).get(BOARD))) == [first.title]
+    # Another worker publishes (plain SQL: this process hears nothing of it)…
+    third = _approve(
+        people, _draft(people, world, category="facilities", period="2026-Q3", title="设施情况")
+    )
+    db.session.commit()
+    _fresh(app).get(BOARD)  # this process wrote (the draft): its state is read again at once
+    assert len(reads) == 2
+    table = cast(Table, Disclosure.__table__)
+    db.session.execute(
+        table.update()
+        .where(table.c.id == third.id)
+        .values(state=DisclosureState.PUBLISHED.value, published_at=clock.now())
+    )
+    db.session.commit()
+    # …within the second, readers without a session still get the page as it was…
+    now[0] += 0.5
+    assert _titles(text_of(_fresh(app).get(BOARD))) == [first.title]
+    assert len(reads) == 2
+    # …and after it, the new one.
+    now[0] += 0.6
+    assert _titles(text_of(_fresh(app).get(BOARD))) == [third.title, first.title]
+    assert len(reads) == 3
 
 
 def test_a_new_day_and_a_new_name_are_new_pages(
@@ -343,3 +389,21 @@ def test_a_different_build_never_serves_anothers_page(tmp_path: Path) -> None:
     page.write_text("<h1>{{ title }}!</h1>")
     assert public_cache._fingerprint((templates,)) != before
     public_cache._fingerprint.cache_clear()
+
+
+def test_a_worker_compiles_the_public_pages_when_it_boots(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consult.web.warm_up import PUBLIC_TEMPLATES, warm_up
+
+    app.jinja_env.cache.clear()  # type: ignore[union-attr]
+    warm_up(app)
+    loader = app.jinja_env.loader
+    assert loader is not None
+
+    def compiled_again(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("read and compiled again: warm_up did not compile it")
+
+    monkeypatch.setattr(loader, "get_source", compiled_again)
+    for name in PUBLIC_TEMPLATES:
+        assert app.jinja_env.get_template(name).name == name

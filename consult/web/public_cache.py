@@ -7,11 +7,12 @@ same bytes as every other such reader of that page, until something on it change
 middleware keeps those responses and answers the next reader from them without running the
 Flask request (the permission gate's query, the session, the transaction, the template).
 
-Nothing is served stale. Each response is kept with the *state* it was rendered for — the
-community's row, a "version" of what the page shows (counts and latest times, one small
-indexed query), the community's local date and the process's own write generation
-(`board_cache.generation`) — read *before* rendering; a kept response is served only while a
-fresh read of the state is equal. A publication by any worker changes the state at once.
+Each response is kept with the *state* it was rendered for — the community's row, a "version"
+of what the page shows (counts and latest times, one small indexed query), the community's
+local date and the process's own write generation (`board_cache.generation`) — read *before*
+rendering; a kept response is served only while the state is equal. Each worker reads a page's
+state at most once per `fresh_for` seconds (1 s by default; at once after a write of its own),
+so a publication by any worker reaches readers without a session within that second.
 
 Kept responses live in a bounded least-recently-used map per process and, shared by every
 worker, in files under the instance folder named by a hash of the page, its state and this
@@ -37,7 +38,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -204,7 +205,8 @@ class PublicPageCache:
             names = [name for name, _ in pairs]
             if len(set(names)) != len(names) or not set(names) <= route.arguments:
                 return None  # e.g. ?lang=en, which sets the reader's session
-            return route, matched.group("code"), "&".join(f"{k}={v}" for k, v in sorted(pairs))
+            # Escaped again: "category=a%26period%3Db" is not "category=a&period=b".
+            return route, matched.group("code"), urlencode(sorted(pairs))
         return None
 
     def _has_session(self, cookies: str) -> bool:

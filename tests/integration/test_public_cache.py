@@ -299,6 +299,23 @@ def test_each_filter_is_its_own_page(
     assert kept.served == 2
 
 
+def test_an_escaped_argument_is_not_another_pages_key(
+    app: Flask,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    kept: PublicPageCache,
+) -> None:
+    found = _published(people, world)
+    # One argument whose value holds "&period=": the board says the category is unknown…
+    odd = text_of(_fresh(app).get(BOARD + "?category=finance%26period%3D2026-10"))
+    assert _titles(odd) == [found.title]  # an unknown category is dropped, with its reason
+    # …and the two real arguments are another page, rendered for them.
+    page = _fresh(app).get(BOARD + "?category=finance&period=2026-10")
+    assert kept.served == 0
+    assert text_of(page) != odd
+
+
 def test_an_unknown_community_is_flasks_404_and_nothing_is_kept(
     app: Flask, world: World, kept: PublicPageCache
 ) -> None:

@@ -163,6 +163,7 @@ def _install_public_cache(app: Flask, instance: Path) -> None:
         cache.register(route)
     app.wsgi_app = cache  # type: ignore[method-assign]
     app.extensions["consult.public_cache"] = cache
+    app.extensions["consult.public_cache_engine"] = engine  # to dispose of with db.engine
 
 
 def _register(app: Flask) -> None:

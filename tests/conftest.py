@@ -101,6 +101,9 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flas
     yield application
     with application.app_context():
         db.engine.dispose()
+    cache_engine = application.extensions.get("consult.public_cache_engine")
+    if cache_engine is not None:
+        cache_engine.dispose()  # the public page cache's own pool (consult.web.public_cache)
 
 
 class _BoundSession(Session):

@@ -452,22 +452,6 @@ def start_server(
     raise RuntimeError(f"gunicorn did not answer on port {port} within 60 s: {_tail(log)}")
 
 
-def _group_cpu(group: int) -> float:
-    """CPU seconds used so far by the processes of a process group."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
 def _wait_until_booted(server: Server, deadline: float) -> None:
     """The first answer comes from the first worker up; the others may still be importing the
     application (seconds of CPU each), which would slow the start of a rush by taking the
@@ -475,10 +459,10 @@ def _wait_until_booted(server: Server, deadline: float) -> None:
     worker has booted."""
     quiet_needed, window = 2, 0.5
     quiet = 0
-    before = _group_cpu(server.process.pid)
+    before = cpu_seconds(server.process.pid)["server"]
     while time.monotonic() < deadline and quiet < quiet_needed:
         time.sleep(window)
-        now = _group_cpu(server.process.pid)
+        now = cpu_seconds(server.process.pid)["server"]
         quiet = quiet + 1 if now - before < 0.05 else 0
         before = now
 

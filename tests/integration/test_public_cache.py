@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection
 
 from consult import clock
 from consult.actor import Actor
@@ -37,8 +37,11 @@ from tests.conftest import World, login
 from tests.integration.test_web_disclosure_board import (
     PUBLISHED_AT,
     _approve,
+    _as_another_process,
     _draft,
+    _not_again,
     _published,
+    _table,
     _titles,
     text_of,
 )
@@ -80,10 +83,6 @@ def kept(app: Flask, db_session: Any) -> Iterator[PublicPageCache]:
     cache.connect, cache.fresh_for = connect, fresh_for
     cache.clear()
     board_cache.pages.clear()
-
-
-def _not_again(*args: Any, **kwargs: Any) -> Any:
-    raise AssertionError("rendered again: the kept page was not used")
 
 
 def _fresh(app: Flask) -> FlaskClient:
@@ -155,16 +154,13 @@ def test_a_publication_is_on_the_kept_board_at_once(
     assert len(_titles(text_of(_fresh(app).get(BOARD)))) == 2  # this process wrote: rendered
     assert len(_titles(text_of(_fresh(app).get(BOARD)))) == 2
     assert kept.served == 1
-    table = cast(Table, Disclosure.__table__)
-    generation = board_cache.generation()
+    table = _table(Disclosure)
     now = clock.now() + timedelta(minutes=5)
-    db.session.execute(
+    _as_another_process(
         table.update()
         .where(table.c.id == third.id)
         .values(state=DisclosureState.PUBLISHED.value, published_at=now)
     )
-    db.session.commit()
-    assert board_cache.generation() == generation
     assert _titles(text_of(_fresh(app).get(BOARD))) == [third.title, second.title, first.title]
     assert kept.served == 1
 
@@ -197,13 +193,12 @@ def test_a_state_is_read_again_after_a_second_or_this_processs_own_write(
     db.session.commit()
     _fresh(app).get(BOARD)  # this process wrote (the draft): its state is read again at once
     assert len(reads) == 2
-    table = cast(Table, Disclosure.__table__)
-    db.session.execute(
+    table = _table(Disclosure)
+    _as_another_process(
         table.update()
         .where(table.c.id == third.id)
         .values(state=DisclosureState.PUBLISHED.value, published_at=clock.now())
     )
-    db.session.commit()
     # …within the second, readers without a session still get the page as it was…
     now[0] += 0.5
     assert _titles(text_of(_fresh(app).get(BOARD))) == [first.title]
@@ -230,11 +225,10 @@ def test_a_new_day_and_a_new_name_are_new_pages(
     assert kept.served == 1
     clock.freeze(datetime(2026, 11, 20, 16, 0, tzinfo=UTC))  # midnight in Beijing
     assert _titles(text_of(_fresh(app).get(BOARD))) == []
-    table = cast(Table, type(world.community).__table__)
-    db.session.execute(
+    table = _table(type(world.community))
+    _as_another_process(
         table.update().where(table.c.id == world.community.id).values(name="和平里新社区")
     )
-    db.session.commit()
     assert "<h1>公开栏：和平里新社区</h1>" in text_of(_fresh(app).get(BOARD))
     assert kept.served == 1
 

@@ -535,8 +535,9 @@ def _cached_page(
 
 def _offer_whole_page(pieces: tuple[str, ...]) -> None:
     """A page with no CSRF token, for a reader who came without a session and has none: the
-    same bytes for every such reader (consult.web.public_cache may keep the response)."""
-    if len(pieces) == 1 and not session and not request.args.get("lang"):
+    same bytes for every such reader (consult.web.public_cache may keep the response; a
+    `?lang=` has put the language in the session by now, and the cache never takes it)."""
+    if len(pieces) == 1 and not session:
         offer(request.environ)
 
 

@@ -134,25 +134,25 @@ class CastTarget:
         return self.seats is not None
 
 
-#: PostgreSQL, for a cast: queue for the vote (its shared advisory lock, _queue), then read
-#: what a secret cast needs in the next statement. Every change of a vote's state (open, close)
-#: holds the exclusive advisory lock until it commits, so the read — its snapshot taken after the
-#: lock is granted — sees the state as it is; no row lock is needed. (A row lock shared by
-#: concurrent casts would make PostgreSQL write a lock record and a new MultiXact for every
-#: ballot.) Built once.
-_QUEUE_FOR_CAST = text("SELECT pg_advisory_xact_lock_shared(:cls, :vote)").bindparams(
-    cls=_VOTE_LOCK_CLASS
-)
+#: PostgreSQL, for a cast: queue for the vote (its shared advisory lock, _queue) and read what a
+#: secret cast needs, in one statement. Its snapshot is taken before the lock is granted, so the
+#: state it reads may be stale: a close that committed while this cast waited is not seen. That
+#: is why the cast itself (_CAST_SECRET, a later statement, so a snapshot taken after the lock)
+#: checks again that the vote is open. Every change of a vote's state (open, close) holds the
+#: exclusive advisory lock until it commits, and nothing else of an open vote changes (its
+#: window is set when it opens), so what this read gives besides the state is current. No row
+#: lock is needed. (A row lock shared by concurrent casts would make PostgreSQL write a lock
+#: record and a new MultiXact for every ballot.) Built once.
 _READ_FOR_CAST = text(
-    "SELECT id, community_id, state, secret, unit, seats, opens_at, closes_at, options "
-    "FROM votes WHERE id = :vote"
-)
+    "SELECT pg_advisory_xact_lock_shared(:cls, id), id, community_id, state, secret, unit, "
+    "seats, opens_at, closes_at, options FROM votes WHERE id = :vote"
+).bindparams(cls=_VOTE_LOCK_CLASS)
 
 
 def _open_secret_vote(vote_id: int) -> CastTarget | None:
-    """PostgreSQL: the open secret vote `vote_id`, read after queueing for it; None for anything
-    else (not open, named, unknown: the general path reads and refuses it)."""
-    db.session.execute(_QUEUE_FOR_CAST, {"vote": vote_id})
+    """PostgreSQL: the secret vote `vote_id` as it was open when this statement began, read while
+    queueing for it; None for anything else (not open, named, unknown: the general path reads
+    it again and refuses it)."""
     row = db.session.execute(_READ_FOR_CAST, {"vote": vote_id}).first()
     if row is None or row.state != VoteState.OPEN or not row.secret:
         return None
@@ -654,9 +654,11 @@ def insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
 
 def _cast_secret(
     actor: Actor, vote: BallotBox, choice: str, code: str, on_behalf_of: int | None
-) -> CastResult:
+) -> CastResult | None:
+    """The ballot, in one statement; None if the vote is no longer open (closed while this cast
+    queued): nothing was stored, and the general path refuses it with the reason."""
     assert actor.resident_id is not None
-    roll, took, stored = db.session.execute(
+    still_open, roll, took, stored = db.session.execute(
         _CAST_SECRET,
         {
             "vote": vote.id,
@@ -668,6 +670,8 @@ def _cast_secret(
             "hash": receipt_hash(code),
         },
     ).one()
+    if not still_open:
+        return None
     if not roll:
         _not_on_roll(on_behalf_of)
     if not took:
@@ -772,19 +776,23 @@ def _room_left(vote: Vote) -> None:
         )
 
 
-#: PostgreSQL, a secret ballot in one statement (the rush of the last hour): the voter's roll
-#: entry, the participation (ON CONFLICT: already voted) and the ballot (ON CONFLICT: a receipt
-#: taken), each step only if the one before gave a row; the three counts say which refused.
+#: PostgreSQL, a secret ballot in one statement (the rush of the last hour): the vote still open
+#: (this statement's snapshot is taken after the vote's advisory lock was granted: see
+#: _READ_FOR_CAST), the voter's roll entry, the participation (ON CONFLICT: already voted) and
+#: the ballot (ON CONFLICT: a receipt taken), each step only if the one before gave a row; the
+#: four counts say which refused.
 _CAST_SECRET = text(
-    "WITH roll AS (SELECT voter_key, by_proxy FROM vote_roll WHERE vote_id = :vote "
+    "WITH still_open AS (SELECT id FROM votes WHERE id = :vote AND state = 'open'), "
+    "roll AS (SELECT voter_key, by_proxy FROM vote_roll JOIN still_open "
+    "ON still_open.id = vote_roll.vote_id WHERE vote_roll.vote_id = :vote "
     "AND caster_id = :caster AND principal_id = :principal), "
     "took AS (INSERT INTO participations (vote_id, voter_key, channel, cast_by, by_proxy, "
     "recorded_at) SELECT :vote, voter_key, 'online', :caster, by_proxy, :now FROM roll "
     "ON CONFLICT DO NOTHING RETURNING id), "
     "stored AS (INSERT INTO secret_ballots (vote_id, id, choice, receipt_hash) "
     "SELECT :vote, :ballot, :choice, :hash FROM took ON CONFLICT DO NOTHING RETURNING 1) "
-    "SELECT (SELECT count(*) FROM roll), (SELECT count(*) FROM took), "
-    "(SELECT count(*) FROM stored)"
+    "SELECT (SELECT count(*) FROM still_open), (SELECT count(*) FROM roll), "
+    "(SELECT count(*) FROM took), (SELECT count(*) FROM stored)"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
@@ -804,14 +812,16 @@ def cast_ballot(
         raise NotAllowed("only a verified resident votes", code="not_eligible")
     vote_id = vote if isinstance(vote, int) else vote.id
     if db.session.get_bind().dialect.name == "postgresql":
-        # The rush of the last hour: an open secret vote, its locks, the checks and the
-        # ballot in two statements (the read under the locks, then the cast).
+        # The rush of the last hour: an open secret vote, its lock, the checks and the
+        # ballot in two statements (the read while queueing, then the cast).
         target = _open_secret_vote(vote_id)
         if target is not None:
             require(actor, "votes:ballot:cast", target.community_id)
             in_window(target)
             choice = ballot_choice(target, choice, marks)
-            return _cast_secret(actor, target, choice, _receipt(receipt), on_behalf_of)
+            cast = _cast_secret(actor, target, choice, _receipt(receipt), on_behalf_of)
+            if cast is not None:
+                return cast
     vote = get_vote(actor, vote_id, lock="share")
     require(actor, "votes:ballot:cast", vote.community_id)
     vote.require(VoteState.OPEN, "vote")

@@ -52,8 +52,8 @@ What it does (issue 4, `bench/vote_spike.py`):
 6. The same run measures a bare endpoint: a tiny Flask app defined in this file
    (`create_bare_app`), served by gunicorn with the same settings on another port, that inserts
    one row per request into a scratch table of the same database through SQLAlchemy (same
-   engine options as the app: pool_pre_ping) and commits; the same clients send it the same
-   number of requests. Only one of the two servers runs at a time.
+   engine options as the app, and its ping when idle: consult.pool) and commits; the same
+   clients send it the same number of requests. Only one of the two servers runs at a time.
 
 Both servers, this process's clients and PostgreSQL share this machine's CPUs; the load
 average before and after each phase is printed with the figures.
@@ -117,9 +117,12 @@ def create_bare_app() -> Any:
     from sqlalchemy import create_engine, insert, text
 
     from consult.config import Config
+    from consult.pool import ping_when_idle
 
     url = os.environ[BARE_URL_VARIABLE]
-    engine = create_engine(url, **Config().SQLALCHEMY_ENGINE_OPTIONS)
+    config = Config()
+    engine = create_engine(url, **config.SQLALCHEMY_ENGINE_OPTIONS)
+    ping_when_idle(engine, config.DB_PING_IDLE_SECONDS)  # as create_app does
     table = _bare_table()
     statement = insert(table).returning(table.c.id)
     app = Flask("bare_insert")

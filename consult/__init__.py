@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event
 
 from consult import extensions as ext
 from consult.config import ROOT, Config, ConfigError
+from consult.pool import ping_when_idle
 
 
 def _select_locale() -> str:
@@ -113,6 +114,7 @@ def create_app(config: Config | None = None) -> Flask:
     with app.app_context():
         event.listen(ext.db.engine, "connect", _sqlite_pragmas)
         event.listen(ext.db.engine, "begin", _sqlite_begin)
+        ping_when_idle(ext.db.engine, app.config["DB_PING_IDLE_SECONDS"])
     ext.migrate.init_app(
         app, ext.db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
     )

@@ -36,7 +36,10 @@ class Config:
         if not db_url:
             db_url = f"sqlite:///{self.INSTANCE_PATH / 'consult.db'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(db_url)
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+        # A pooled connection idle this long is pinged before use (consult.pool); one used more
+        # recently is not, which saves a round trip on every busy request.
+        self.DB_PING_IDLE_SECONDS = float(_env("CONSULT_DB_PING_IDLE_SECONDS", "10") or 0)
         self.MAX_CONTENT_LENGTH = int(_env("CONSULT_MAX_UPLOAD_MB", "10") or 10) * 1024 * 1024
         # One attachment of a meeting (PDF, PNG, JPEG); larger files get 422 from the service,
         # and a request over MAX_CONTENT_LENGTH gets 413 before it is read.

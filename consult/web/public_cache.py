@@ -282,6 +282,7 @@ class PublicPageCache:
         """Into the shared folder, atomically (a reader sees the whole file or none)."""
         if self.folder is None:
             return
+        name: str | None = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
@@ -290,6 +291,9 @@ class PublicPageCache:
             os.replace(name, self.folder / key)
         except OSError:
             log.warning("public page cache: cannot write to %s", self.folder)
+            if name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)  # a full disk must not fill up with half-written pages
             return
         with self._lock:
             self._writes += 1

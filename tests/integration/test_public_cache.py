@@ -245,7 +245,7 @@ def test_readers_with_a_session_or_an_account_are_never_answered_from_it(
     _fresh(app).get(BOARD)
     # A reader who chose English has a session: Flask answers, in English.
     client.get("/prefs?lang=en")
-    assert "<h1>Disclosure board：" in text_of(client.get(BOARD))
+    assert "<h1>Disclosure board: " in text_of(client.get(BOARD))
     # A signed-in resident: Flask answers, with the resident's own header.
     login(client, world.users["resident"].email)
     page = text_of(client.get(BOARD))
@@ -388,6 +388,29 @@ def test_the_shared_folder_is_bounded(
     names = [p.name for p in kept.folder.iterdir() if not p.name.startswith(".")]
     assert len(names) == 3
     assert not any(re.fullmatch(r"0+[0-9]", name) for name in names)  # the oldest went first
+
+
+def test_a_file_that_cannot_be_written_leaves_nothing_behind(
+    app: Flask,
+    world: World,
+    people: dict[str, Actor],
+    at_publication: None,
+    kept: PublicPageCache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full disk or a folder turned read-only: the reader still gets the page, and no
+    half-written file stays in the folder."""
+    found = _published(people, world)
+
+    def refused(source: str, target: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(public_cache.os, "replace", refused)
+    response = _fresh(app).get(BOARD)
+    assert response.status_code == 200
+    assert _titles(text_of(response)) == [found.title]
+    assert kept.folder is not None
+    assert list(kept.folder.iterdir()) == []
 
 
 def test_a_different_build_never_serves_anothers_page(tmp_path: Path) -> None:

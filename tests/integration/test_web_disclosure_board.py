@@ -628,7 +628,7 @@ def test_the_board_content_is_cached_the_header_is_not(
     assert _titles(page) == [found.title]
     assert world.users["resident"].email in page or "/logout" in page
     monkeypatch.undo()
-    assert "<h1>Disclosure board：" in text_of(other.get("/c/heping/disclosures"))
+    assert "<h1>Disclosure board: " in text_of(other.get("/c/heping/disclosures"))
     # Filters are part of the key; an unknown value is one key, whatever it is.
     assert _titles(text_of(client.get("/c/heping/disclosures?category=decisions"))) == []
     client.get("/c/heping/disclosures?category=gossip")
@@ -780,7 +780,7 @@ def test_the_cached_board_speaks_each_visitors_language(
     assert "2026年11月20日" in page
     client.get("/prefs?lang=en")
     page = text_of(client.get("/c/heping/disclosures"))
-    assert "<h1>Disclosure board：和平里社区</h1>" in page
+    assert "<h1>Disclosure board: 和平里社区</h1>" in page
     assert "On the board until" in page
     assert "公开栏：" not in page
     # Another visitor still reads Chinese.

@@ -120,9 +120,7 @@ def pg_url() -> str:
 
 
 @pytest.mark.postgres
-def test_a_dead_idle_connection_is_replaced_before_use(
-    pg_url: str, engines: list[Engine]
-) -> None:
+def test_a_dead_idle_connection_is_replaced_before_use(pg_url: str, engines: list[Engine]) -> None:
     engine, pings = _engine(pg_url, idle_seconds=0.2)
     engines.append(engine)
     first = _backend_pid(engine)
@@ -134,9 +132,7 @@ def test_a_dead_idle_connection_is_replaced_before_use(
 
 
 @pytest.mark.postgres
-def test_a_dead_connection_used_a_moment_ago_fails_once(
-    pg_url: str, engines: list[Engine]
-) -> None:
+def test_a_dead_connection_used_a_moment_ago_fails_once(pg_url: str, engines: list[Engine]) -> None:
     """The trade-off consult.pool makes: no ping for a connection used a moment ago, so the
     first use after the database ended it fails; the pool then replaces it."""
     engine, pings = _engine(pg_url, idle_seconds=3600)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from consult import clock
 from consult.actor import Actor
@@ -293,6 +293,38 @@ def test_a_secret_ballot_has_no_path_to_a_voter(db_session: Any) -> None:
         {"choice", "receipt_hash", "ballot_id"}
     )
     assert SecretBallot.__table__.c.id.type.length == 32  # 128 random bits, hex
+
+
+_ROLL_LOOKUP = (
+    "SELECT voter_key, by_proxy FROM vote_roll "
+    "WHERE vote_id = :vote AND caster_id = :caster AND principal_id = :principal"
+)
+
+
+def test_a_cast_finds_its_roll_entry_by_index_not_by_walking_the_roll(
+    town: dict[str, Any],
+) -> None:
+    """The primary key (vote_id, voter_key, caster_id) holds caster_id behind voter_key: a cast
+    looking up its entry by it walked the vote's whole roll (20,000 entries per ballot in the
+    last hour's rush). Its own index makes it one probe; paper ballots look up the principal."""
+    table = inspect(db.session.connection())
+    indexes = {i["name"]: i["column_names"] for i in table.get_indexes("vote_roll")}
+    assert indexes["ix_vote_roll_vote_caster"] == ["vote_id", "caster_id"]
+    assert indexes["ix_vote_roll_vote_principal"] == ["vote_id", "principal_id"]
+    vote = _open(town, _in_session(town))
+    voter = town["voters"][0].resident_id
+    params = {"vote": vote.id, "caster": voter, "principal": voter}
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a roll of four is tiny
+        plan = db.session.execute(text("EXPLAIN " + _ROLL_LOOKUP), params).scalars().all()
+    else:
+        rows = db.session.execute(text("EXPLAIN QUERY PLAN " + _ROLL_LOOKUP), params).all()
+        plan = [str(row[-1]) for row in rows]
+    used = " ".join(plan)
+    # Either probe finds the entry at once (a voter's principals are few); never the key's walk.
+    assert "ix_vote_roll_vote_caster" in used or "ix_vote_roll_vote_principal" in used, plan
+    assert "pk_vote_roll" not in used, plan
+    assert "SCAN" not in used, plan  # SQLite's walk of a table
 
 
 def test_secret_ballot_ids_are_random_and_no_choice_is_logged(

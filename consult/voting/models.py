@@ -181,7 +181,9 @@ class Participation(Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    # No index of its own: the unique (vote_id, voter_key) serves lookups by vote, and every
+    # ballot would write one more index.
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"))
     voter_key: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
     cast_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))

@@ -1,5 +1,7 @@
 """vote_roll lookups (issue 4): indexes on (vote_id, caster_id) and (vote_id, principal_id), so a
-cast or a paper ballot finds its roll entry without walking the vote's whole roll
+cast or a paper ballot finds its roll entry without walking the vote's whole roll; participations
+lose their index on vote_id alone (the unique (vote_id, voter_key) serves it), one index fewer
+to write per ballot
 
 Revision ID: e1f3a5b7c9d2
 Revises: 856e7dd613c9
@@ -22,9 +24,13 @@ def upgrade():
         batch_op.create_index(
             'ix_vote_roll_vote_principal', ['vote_id', 'principal_id'], unique=False
         )
+    with op.batch_alter_table('participations', schema=None) as batch_op:
+        batch_op.drop_index('ix_participations_vote_id')
 
 
 def downgrade():
+    with op.batch_alter_table('participations', schema=None) as batch_op:
+        batch_op.create_index('ix_participations_vote_id', ['vote_id'], unique=False)
     with op.batch_alter_table('vote_roll', schema=None) as batch_op:
         batch_op.drop_index('ix_vote_roll_vote_principal')
         batch_op.drop_index('ix_vote_roll_vote_caster')

@@ -311,6 +311,12 @@ def test_a_cast_finds_its_roll_entry_by_index_not_by_walking_the_roll(
     indexes = {i["name"]: i["column_names"] for i in table.get_indexes("vote_roll")}
     assert indexes["ix_vote_roll_vote_caster"] == ["vote_id", "caster_id"]
     assert indexes["ix_vote_roll_vote_principal"] == ["vote_id", "principal_id"]
+    # A participation is looked up by vote through its unique (vote_id, voter_key) alone.
+    own = [i for i in table.get_indexes("participations") if not i.get("duplicates_constraint")]
+    assert own == []
+    assert ["vote_id", "voter_key"] in [
+        u["column_names"] for u in table.get_unique_constraints("participations")
+    ]
     vote = _open(town, _in_session(town))
     voter = town["voters"][0].resident_id
     params = {"vote": vote.id, "caster": voter, "principal": voter}

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, NoReturn, Protocol
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consult import clock
@@ -703,15 +703,19 @@ def _receipt_taken() -> Conflict:
     return Conflict("this receipt is already taken: make a new one", code="receipt_taken")
 
 
+def roll_entry(vote_id: int, caster_id: int, principal_id: int) -> Select[VoteRoll]:
+    """The roll entry through which `caster_id` casts `principal_id`'s ballot (the general
+    path's lookup; _CAST_SECRET makes the same one)."""
+    return select(VoteRoll).where(
+        VoteRoll.vote_id == vote_id,
+        VoteRoll.caster_id == caster_id,
+        VoteRoll.principal_id == principal_id,
+    )
+
+
 def _roll_row(vote: Vote, caster_id: int, on_behalf_of: int | None) -> VoteRoll:
     principal = caster_id if on_behalf_of is None else on_behalf_of
-    row = db.session.execute(
-        select(VoteRoll).where(
-            VoteRoll.vote_id == vote.id,
-            VoteRoll.caster_id == caster_id,
-            VoteRoll.principal_id == principal,
-        )
-    ).scalar_one_or_none()
+    row = db.session.execute(roll_entry(vote.id, caster_id, principal)).scalar_one_or_none()
     if row is None:
         _not_on_roll(on_behalf_of)
     return row

@@ -18,14 +18,13 @@ from consult import create_app
 from consult.config import Config, TestConfig, normalise_database_url
 from consult.extensions import db
 from consult.pool import ping_when_idle
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import PG_URL
 
 
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgres":
-        if not PG_URL:
-            pytest.skip("PostgreSQL not configured (CONSULT_TEST_DATABASE_URL)")
+@pytest.fixture
+def url(backend: str, tmp_path: Path) -> str:
+    if backend == "postgres":
+        assert PG_URL is not None  # the backend fixture skips otherwise
         return normalise_database_url(PG_URL)
     return f"sqlite:///{tmp_path / 'pool.db'}"
 

@@ -40,6 +40,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def driver_row(session: Any, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """PostgreSQL with psycopg: the first row of `sql` (psycopg's `%(name)s` parameters), run on
+    the session's own connection, in its transaction, straight through the driver.
+
+    For the statements of the hottest path only (a ballot in the rush of the last hour): there,
+    SQLAlchemy's statement machinery (cache lookup, execution context, result metadata) cost
+    the worker more CPU than the driver's whole round trip. Nothing is converted: the caller
+    passes what psycopg adapts (str, int, aware datetimes) and reads what it returns."""
+    driver = session.connection().connection.driver_connection
+    row: tuple[Any, ...] | None = driver.execute(sql, params).fetchone()
+    return row
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

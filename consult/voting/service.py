@@ -38,7 +38,7 @@ from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
 from consult.crypto.ledger import LedgerKind, build_ledger_text, public_summary
 from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_receipt, receipt_hash
-from consult.db import UTCDateTime
+from consult.db import driver_row
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
 from consult.meetings import candidates as candidacy
@@ -143,28 +143,37 @@ class CastTarget:
 #: window is set when it opens), so what this read gives besides the state is current. No row
 #: lock is needed. (A row lock shared by concurrent casts would make PostgreSQL write a lock
 #: record and a new MultiXact for every ballot.) Built once.
-_READ_FOR_CAST = text(
-    "SELECT pg_advisory_xact_lock_shared(:cls, id), id, community_id, state, secret, unit, "
-    "seats, opens_at, closes_at, options FROM votes WHERE id = :vote"
-).bindparams(cls=_VOTE_LOCK_CLASS)
+_READ_FOR_CAST = (
+    "SELECT pg_advisory_xact_lock_shared(%(cls)s, id), id, community_id, state, secret, unit, "
+    "seats, opens_at, closes_at, options FROM votes WHERE id = %(vote)s"
+)
 
 
 def _open_secret_vote(vote_id: int) -> CastTarget | None:
     """PostgreSQL: the secret vote `vote_id` as it was open when this statement began, read while
     queueing for it; None for anything else (not open, named, unknown: the general path reads
     it again and refuses it)."""
-    row = db.session.execute(_READ_FOR_CAST, {"vote": vote_id}).first()
-    if row is None or row.state != VoteState.OPEN or not row.secret:
+    row = driver_row(db.session, _READ_FOR_CAST, {"cls": _VOTE_LOCK_CLASS, "vote": vote_id})
+    if row is None:
+        return None
+    _, id_, community_id, state, secret, unit, seats, opens_at, closes_at, options = row
+    if state != VoteState.OPEN or not secret:
         return None
     return CastTarget(
-        id=row.id,
-        community_id=row.community_id,
-        unit=row.unit,
-        seats=row.seats,
-        opens_at=row.opens_at,
-        closes_at=row.closes_at,
-        options=list(json.loads(row.options)),
+        id=id_,
+        community_id=community_id,
+        unit=unit,
+        seats=seats,
+        opens_at=_utc(opens_at),
+        closes_at=_utc(closes_at),
+        options=list(json.loads(options)),
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A timestamptz as the driver gives it (in the connection's time zone) in UTC, as
+    UTCDateTime reads it."""
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:
@@ -658,18 +667,21 @@ def _cast_secret(
     """The ballot, in one statement; None if the vote is no longer open (closed while this cast
     queued): nothing was stored, and the general path refuses it with the reason."""
     assert actor.resident_id is not None
-    still_open, roll, took, stored = db.session.execute(
+    row = driver_row(
+        db.session,
         _CAST_SECRET,
         {
             "vote": vote.id,
             "caster": actor.resident_id,
             "principal": actor.resident_id if on_behalf_of is None else on_behalf_of,
-            "now": clock.now(),
+            "now": clock.now().astimezone(UTC),
             "ballot": secrets.token_hex(16),
             "choice": choice,
             "hash": receipt_hash(code),
         },
-    ).one()
+    )
+    assert row is not None  # an aggregate: always one row
+    still_open, roll, took, stored = row
     if not still_open:
         return None
     if not roll:
@@ -785,19 +797,20 @@ def _room_left(vote: Vote) -> None:
 #: _READ_FOR_CAST), the voter's roll entry, the participation (ON CONFLICT: already voted) and
 #: the ballot (ON CONFLICT: a receipt taken), each step only if the one before gave a row; the
 #: four counts say which refused.
-_CAST_SECRET = text(
-    "WITH still_open AS (SELECT id FROM votes WHERE id = :vote AND state = 'open'), "
+_CAST_SECRET = (
+    "WITH still_open AS (SELECT id FROM votes WHERE id = %(vote)s AND state = 'open'), "  # noqa: S105 - SQL
     "roll AS (SELECT voter_key, by_proxy FROM vote_roll JOIN still_open "
-    "ON still_open.id = vote_roll.vote_id WHERE vote_roll.vote_id = :vote "
-    "AND caster_id = :caster AND principal_id = :principal), "
+    "ON still_open.id = vote_roll.vote_id WHERE vote_roll.vote_id = %(vote)s "
+    "AND caster_id = %(caster)s AND principal_id = %(principal)s), "
     "took AS (INSERT INTO participations (vote_id, voter_key, channel, cast_by, by_proxy, "
-    "recorded_at) SELECT :vote, voter_key, 'online', :caster, by_proxy, :now FROM roll "
-    "ON CONFLICT DO NOTHING RETURNING id), "
+    "recorded_at) SELECT %(vote)s, voter_key, 'online', %(caster)s, by_proxy, %(now)s "
+    "FROM roll ON CONFLICT DO NOTHING RETURNING id), "
     "stored AS (INSERT INTO secret_ballots (vote_id, id, choice, receipt_hash) "
-    "SELECT :vote, :ballot, :choice, :hash FROM took ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT %(vote)s, %(ballot)s, %(choice)s, %(hash)s FROM took "
+    "ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT (SELECT count(*) FROM still_open), (SELECT count(*) FROM roll), "
     "(SELECT count(*) FROM took), (SELECT count(*) FROM stored)"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+)
 
 
 def cast_ballot(

@@ -98,6 +98,9 @@ def create_app(config: Config | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from consult.web.globals import RequestGlobals
+
+    app.app_ctx_globals_class = RequestGlobals  # g.community and g.api_user may load on first use
     app.config.from_mapping(cfg.as_dict())
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _load_or_create_secret(

@@ -53,6 +53,13 @@ def driver_row(session: Any, sql: str, params: Mapping[str, Any]) -> tuple[Any, 
     return row
 
 
+def driver_rows(session: Any, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Every row of `sql`, as driver_row runs it."""
+    driver = session.connection().connection.driver_connection
+    rows: list[tuple[Any, ...]] = driver.execute(sql, params).fetchall()
+    return rows
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

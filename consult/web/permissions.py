@@ -30,6 +30,8 @@ from consult.meetings.service import (
 )
 from consult.registry.enrolment import (
     COMMUNITY_ID_BY_CODE,
+    TokenHolder,
+    actor_for,
     community_and_roles,
     token_community_and_roles,
 )
@@ -112,49 +114,60 @@ def register_permission_gate(app: Flask) -> None:
         is_api = request.path.startswith("/api/")
         named = _named_object(request.view_args or {})
         authorization = request.headers.get("Authorization") if is_api else None
-        reading: tuple[Any, Any, Any] | None = None
+        holder: TokenHolder | None = None
         if authorization and authorization[:7].lower() == "bearer " and named is not None:
-            # An API call on an object: the token's user, the community and the roles at once.
-            user, reading = token_community_and_roles(
+            # An API call on an object: the token's user, the community and the roles at once,
+            # as columns; g.api_user and g.community are loaded only if a view reads them.
+            holder, community_id, roles, here = token_community_and_roles(
                 authorization[7:].strip(), COMMUNITY_OF[named[0]], named[1]
             )
-            g.api_user, g.api_token_given = user, True
+            g.api_token_given = True
+            if holder is None:
+                raise Unauthenticated("the bearer token is unknown or revoked")
+            g.defer("api_user", holder.id)
+            if community_id is None:
+                raise _not_found(named[0])
+            g.defer("community", community_id)
         elif is_api:
             load_token_user(authorization)
-        if is_api:
             if g.get("api_token_given") and g.get("api_user") is None:
                 raise Unauthenticated("the bearer token is unknown or revoked")
-            # Cookie-authenticated API calls must prove they come from our pages.
-            if (
-                request.method in MUTATING
-                and not g.get("api_token_given")
-                and current_user.is_authenticated
-            ):
-                csrf.protect()
+        # Cookie-authenticated API calls must prove they come from our pages.
+        if (
+            is_api
+            and request.method in MUTATING
+            and not g.get("api_token_given")
+            and current_user.is_authenticated
+        ):
+            csrf.protect()
         name = route_permission(app, endpoint, request.method)
         if name is None:
             raise RuntimeError(f"route {endpoint!r} names no permission")
-        community = None
-        assigned: frozenset[Role] | None = None
-        resident_here: bool | None = None
-        if named is not None:
-            if reading is None:
+        if holder is not None:
+            assert community_id is not None  # refused above otherwise
+            g.actor = actor_for(holder, community_id, roles, here)
+            community_id_checked: int | None = community_id
+        else:
+            community = None
+            assigned: frozenset[Role] | None = None
+            resident_here: bool | None = None
+            if named is not None:
                 user = request_user()
-                reading = community_and_roles(
+                community, assigned, resident_here = community_and_roles(
                     COMMUNITY_OF[named[0]],
                     named[1],
                     user.id if user is not None else None,
                     user.resident_id if user is not None else None,
                 )
-            community, assigned, resident_here = reading
-            if community is None:
-                raise _not_found(named[0])
-        g.community = community
-        g.actor = current_actor(community, assigned, resident_here)
+                if community is None:
+                    raise _not_found(named[0])
+            g.community = community
+            g.actor = current_actor(community, assigned, resident_here)
+            community_id_checked = community.id if community is not None else None
         if name == PUBLIC:
             return
         if name == AUTHENTICATED:
             if not g.actor.is_authenticated:
                 raise Unauthenticated("sign in first")
             return
-        require(g.actor, name, community.id if community is not None else None)
+        require(g.actor, name, community_id_checked)

@@ -10,6 +10,7 @@ request filter lets every other request through before that work.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
@@ -46,8 +47,48 @@ _registered: list[bool] = []
 
 
 def register_rate_limit_filter(app: Flask) -> None:
-    """Once per process: the limiter is a module-level extension shared by every app."""
-    del app
+    """Flask-Limiter's hooks on `app` run only on routes with a limit.
+
+    The request filter alone still let its hooks resolve every request's limits before asking
+    the filter, and inject headers and release a context afterwards: together a few percent of
+    a ballot's CPU in the rush. So each of its three hooks is wrapped to return at once on the
+    other routes. The filter stays too (the limiter is shared by every app of the process)."""
     if not _registered:
         limiter.request_filter(_no_limit_here)
         _registered.append(True)
+    hooks = (
+        (app.before_request_funcs, _is_limiter_check),
+        (app.after_request_funcs, _is_limiter_headers),
+        (app.teardown_request_funcs, _is_limiter_release),
+    )
+    for registry, is_limiter_hook in hooks:
+        functions: list[Any] = registry.get(None, [])
+        for index, function in enumerate(functions):
+            if is_limiter_hook(function):
+                functions[index] = _only_where_limited(function)
+
+
+def _only_where_limited(hook: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(hook)
+    def where_limited(*args: Any) -> Any:
+        if _no_limit_here():
+            # before_request: go on; after_request: the response as it is; teardown: nothing.
+            return args[0] if hook_returns_response else None
+        return hook(*args)
+
+    hook_returns_response = _is_limiter_headers(hook)
+    where_limited.only_where_limited = True  # type: ignore[attr-defined]
+    return where_limited
+
+
+def _is_limiter_check(function: Any) -> bool:
+    return bool(function == limiter._check_request_limit)
+
+
+def _is_limiter_headers(function: Any) -> bool:
+    # Registered as partial(Limiter.__inject_headers, limiter).
+    return isinstance(function, partial) and function.args[:1] == (limiter,)
+
+
+def _is_limiter_release(function: Any) -> bool:
+    return bool(function == getattr(limiter, "_Limiter__release_context", None))

@@ -333,3 +333,28 @@ def test_limits_are_declared_with_rate_limited(app):
         "disclosure.publish",
         "disclosure.countersign",
     }
+
+
+def test_the_limiters_hooks_run_only_where_a_route_has_a_limit(app, client, world, monkeypatch):
+    """Flask-Limiter's before, after and teardown hooks are wrapped (consult.web.limits): on a
+    limited route they count and answer with the limit's headers, elsewhere they do nothing."""
+    from consult.extensions import limiter
+
+    hooks = [
+        *app.before_request_funcs[None],
+        *app.after_request_funcs[None],
+        *app.teardown_request_funcs[None],
+    ]
+    wrapped = [hook for hook in hooks if getattr(hook, "only_where_limited", False)]
+    assert len(wrapped) == 3
+    assert limiter._check_request_limit not in hooks
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    first = _sign_in(client, world.users["staff"].email)
+    assert first.status_code == 200
+    assert first.headers["X-RateLimit-Limit"] == "2"
+    assert first.headers["X-RateLimit-Remaining"] == "1"
+    unlimited = client.get("/api/v1/openapi.json")
+    assert unlimited.status_code == 200
+    assert "X-RateLimit-Limit" not in unlimited.headers
+    assert _sign_in(client, world.users["supervisor"].email).status_code == 200
+    assert _sign_in(client, world.users["admin"].email).status_code == 429

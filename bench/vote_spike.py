@@ -37,6 +37,10 @@ What it does (issue 4, `bench/vote_spike.py`):
    after a ballot came down to five round trips (10,000 voters, 64 clients, one run each in
    the same half hour): sync ×3 413/s, ×4 425–580/s, ×6 375/s; gthread ×4 with one thread
    each (keep-alive) 378–386/s with p99 270–490 ms, though it spends less CPU per ballot.
+   That gthread run was uneven: a worker keeps the connections it accepted, and they come all
+   at once. Balanced (`--worker-connections 16`, through GUNICORN_CMD_ARGS) it cast 586/s
+   against sync ×4's 579/s in the same minutes, at the same CPU per ballot (2.4 ms): sync
+   stays.
 4. Load: `--clients` threads of this process, each with its own HTTP/1.1 connection (kept
    alive when the server allows, reopened when it closes it; a small reader of its own,
    `Connection`: http.client cost the clients a sixth of the server's CPU), start together

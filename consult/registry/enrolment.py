@@ -143,8 +143,28 @@ def _gate_statement(kind: str, community_id: ScalarSelect[int]) -> Any:
             .outerjoin(RoleAssignment, _roles_join(bindparam("user_id")))
             .where(Community.id == community_id)
         )
-    else:
-        raise ValueError(f"no gate statement of kind {kind!r}")
+    else:  # "token": columns, not entities (token_community_and_roles)
+        statement = (
+            select(
+                User.id,
+                User.resident_id,
+                User.is_admin,
+                User.is_verified,
+                User.email,
+                Community.id,
+                RoleAssignment.role,
+                _here(User.resident_id),
+            )
+            .select_from(ApiToken)
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(Community, Community.id == community_id)
+            .outerjoin(RoleAssignment, _roles_join(User.id))
+            .where(
+                ApiToken.token_hash == bindparam("token_hash"),
+                ApiToken.revoked_at.is_(None),
+                User.is_active.is_(True),
+            )
+        )
     _GATE_STATEMENTS[key] = statement
     return statement
 
@@ -185,43 +205,10 @@ class TokenHolder:
     email: str
 
 
-#: The gate of an API call on an object, with a bearer token: the token's user, the object's
-#: community, the user's roles there and whether the user's resident lives there, in one round
-#: trip. Columns, not entities: loading the User and the Community as ORM objects cost the
-#: worker twice what the rest of the statement did, and a ballot in the rush reads neither.
-_TOKEN_GATE: dict[int, Any] = {}
-#: The same statements compiled once per database driver: for psycopg, the SQL and its fixed
-#: parameters (when they need no bind processing), run straight through the driver
-#: (db.driver_rows); None for any other driver (SQLAlchemy runs the statement).
+#: The token gate (_gate_statement "token") compiled once per database driver: for psycopg,
+#: the SQL and its fixed parameters (when they need no bind processing), run straight through
+#: the driver (db.driver_rows); None for any other driver (SQLAlchemy runs the statement).
 _TOKEN_GATE_SQL: dict[tuple[int, str, str], tuple[str, dict[str, Any]] | None] = {}
-
-
-def _token_gate_statement(community_id: ScalarSelect[int]) -> Any:
-    statement = _TOKEN_GATE.get(id(community_id))
-    if statement is None:
-        statement = (
-            select(
-                User.id,
-                User.resident_id,
-                User.is_admin,
-                User.is_verified,
-                User.email,
-                Community.id,
-                RoleAssignment.role,
-                _here(User.resident_id),
-            )
-            .select_from(ApiToken)
-            .join(User, User.id == ApiToken.user_id)
-            .outerjoin(Community, Community.id == community_id)
-            .outerjoin(RoleAssignment, _roles_join(User.id))
-            .where(
-                ApiToken.token_hash == bindparam("token_hash"),
-                ApiToken.revoked_at.is_(None),
-                User.is_active.is_(True),
-            )
-        )
-        _TOKEN_GATE[id(community_id)] = statement
-    return statement
 
 
 def _driver_sql(statement: Any, connection: Any) -> tuple[str, dict[str, Any]] | None:
@@ -243,8 +230,10 @@ def token_community_and_roles(
     (a COMMUNITY_ID_OF_* subquery) gives for `object_id`, the user's standing roles there and
     whether the user's resident lives there: one round trip for the gate of an API call on an
     object (a ballot in the rush). (None, …) when the token is unknown or revoked or its user
-    inactive; a None community when the object is unknown."""
-    statement = _token_gate_statement(community_id)
+    inactive; a None community when the object is unknown. Columns, not entities: loading the
+    User and the Community as ORM objects cost the worker twice what the rest of the statement
+    did, and a ballot reads neither (consult.web.globals loads them if a view does)."""
+    statement = _gate_statement("token", community_id)
     params = {"token_hash": token_hash(token), "object_id": object_id}
     connection = db.session.connection()
     key = (id(community_id), connection.dialect.name, connection.dialect.driver)

@@ -33,11 +33,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return as_utc(value)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A datetime as a database driver returns it, in UTC: SQLite's naive ones are UTC, and
+    PostgreSQL's timestamptz come in the connection's time zone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def driver_row(session: Any, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:

@@ -38,7 +38,7 @@ from consult.crypto.canonical import canonical_json
 from consult.crypto.fields import FieldCipher
 from consult.crypto.ledger import LedgerKind, build_ledger_text, public_summary
 from consult.crypto.receipts import InvalidReceipt, new_receipt, normalise_receipt, receipt_hash
-from consult.db import driver_row
+from consult.db import as_utc, driver_row
 from consult.errors import Conflict, Invalid, NotAllowed, NotFound
 from consult.extensions import db
 from consult.meetings import candidates as candidacy
@@ -164,16 +164,10 @@ def _open_secret_vote(vote_id: int) -> CastTarget | None:
         community_id=community_id,
         unit=unit,
         seats=seats,
-        opens_at=_utc(opens_at),
-        closes_at=_utc(closes_at),
+        opens_at=as_utc(opens_at),
+        closes_at=as_utc(closes_at),
         options=list(json.loads(options)),
     )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A timestamptz as the driver gives it (in the connection's time zone) in UTC, as
-    UTCDateTime reads it."""
-    return None if moment is None else moment.astimezone(UTC)
 
 
 def get_vote(actor: Actor, vote_id: int, *, lock: str | None = None) -> Vote:

@@ -3,8 +3,8 @@
 Flask-Limiter checks every request for limits even when, as here, only a few routes have any
 (the sign-in forms and token endpoints): resolving a route's limits costs about a tenth of a
 millisecond per request, on every request — a ballot in the last hour's rush included. Routes
-with a limit are declared with `rate_limited` (Flask-Limiter's own decorator, marked), and a
-request filter lets every other request through before that work.
+with a limit are declared with `rate_limited` (Flask-Limiter's own decorator, marked), and
+Flask-Limiter's hooks return at once on every other request (register_rate_limit_filter).
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def register_rate_limit_filter(app: Flask) -> None:
     The request filter alone still let its hooks resolve every request's limits before asking
     the filter, and inject headers and release a context afterwards: together a few percent of
     a ballot's CPU in the rush. So each of its three hooks is wrapped to return at once on the
-    other routes. The filter stays too (the limiter is shared by every app of the process)."""
+    other routes. The filter stays (registered once: the limiter is shared by every app of the
+    process): it still exempts a view that a bare `limiter.limit` decorates, which checks its
+    limits itself."""
     if not _registered:
         limiter.request_filter(_no_limit_here)
         _registered.append(True)
@@ -69,6 +71,8 @@ def register_rate_limit_filter(app: Flask) -> None:
 
 
 def _only_where_limited(hook: Callable[..., Any]) -> Callable[..., Any]:
+    hook_returns_response = _is_limiter_headers(hook)
+
     @wraps(hook)
     def where_limited(*args: Any) -> Any:
         if _no_limit_here():
@@ -76,7 +80,6 @@ def _only_where_limited(hook: Callable[..., Any]) -> Callable[..., Any]:
             return args[0] if hook_returns_response else None
         return hook(*args)
 
-    hook_returns_response = _is_limiter_headers(hook)
     where_limited.only_where_limited = True  # type: ignore[attr-defined]
     return where_limited
 
